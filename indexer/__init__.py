@@ -6,6 +6,7 @@ The public API, for scripts and the web app::
     service = SearchService(DataDir.resolve("data"))
     result = service.search(SearchRequest.from_params({"q": "ground invasion", "country": "LB"}))
 """
+from . import pipeline
 from .articles import Article, Official
 from .config import DataDir
 from .errors import BadInput, BadRequest, IndexUnavailable, NewsdeskError, NotFound
@@ -15,5 +16,5 @@ from .store import Store
 __all__ = [
     "Article", "BadInput", "BadRequest", "DataDir", "FacetValue", "IndexUnavailable",
     "NewsdeskError", "NotFound", "Official", "SearchRequest", "SearchResult", "SearchService",
-    "Store",
+    "Store", "pipeline",
 ]

@@ -55,7 +55,7 @@ class Article:
     def content_hash(self) -> str:
         """Changes whenever anything stored or indexed about the article changes."""
         h = hashlib.blake2b(digest_size=12)
-        for part in (self.title, self.body, self.url, self.source, iso(self.published),
+        for part in (self.title, self.body, self.url, self.source, iso(self.published) or "",
                      "|".join(self.authors), self.language, "|".join(self.countries),
                      "|".join(f"{o.name}/{o.role}/{o.country}" for o in self.officials)):
             h.update(part.encode("utf-8", "surrogatepass"))

@@ -21,8 +21,8 @@ __all__ = ["extract", "Extraction", "CountryHit", "OfficialHit", "tag", "country
 # Salience, tuned on Reuters-21578 (benchmarks/eval_entities.py): a country is
 # about the article when named in the title or dateline, or mentioned at least
 # MIN_MENTIONS times and at least SHARE of the most-mentioned country's count.
-MIN_MENTIONS = 2
-SHARE = 0.3
+MIN_MENTIONS = 3
+SHARE = 0.2
 
 Evidence = list  # [start, end, text]
 

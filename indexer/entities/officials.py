@@ -102,8 +102,11 @@ def _known_index(known: list[dict]) -> dict:
         if k.get("bare"):
             bare_forms[sur] = k
     forms = list(full) + list(bare_forms)
-    scan = re.compile(rf"(?<![\w-])(?:{_alt(forms)})(?![\w-])")
-    return {"full": full, "by_surname": by_surname, "bare": bare_forms, "scan": scan}
+    pattern = rf"(?<![\w-])(?:{trie_pattern(forms)})(?![\w-])"
+    lower = {f.lower(): k for f, k in bare_forms.items()}
+    lower.update({f.lower(): k for f, k in full.items()})
+    return {"full": full, "by_surname": by_surname, "lower": lower,
+            "scan": re.compile(pattern), "scan_ci": re.compile(pattern, re.I)}
 
 
 def surname(name: str) -> str:
@@ -214,24 +217,35 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
         start = span[0] + text[span[0]:span[1]].find(name)
         raw.append((start, start + len(name), name, role, country, True))
 
-    for m in known["scan"].finditer(text):
-        k = known["full"].get(m.group()) or known["bare"][m.group()]
-        raw.append((m.start(), m.end(), k["name"], "", "", False))
+    title_len = text.find("\n\n")
+    title_len = len(text) if title_len < 0 else title_len
+    caps_title = _countries._is_caps(text[:title_len])
+    for rx, end in ((known["scan"], len(text)), (known["scan_ci"], title_len if caps_title else 0)):
+        for m in rx.finditer(text, 0, end):
+            k = known["lower"][m.group().lower()]
+            if _valid(k, year):
+                raw.append((m.start(), m.end(), k["name"], "", "", False))
 
     return _merge(raw, text, main_country, year)
 
 
-def _canonical(name: str, role: str, full_names: list[str]) -> dict | str:
+def _valid(k: dict, year: int | None) -> bool:
+    """Was the known official in office (or about to be) in ``year``?"""
+    return year is None or k.get("since", 0) <= year <= k.get("until", 9999)
+
+
+def _canonical(name: str, role: str, full_names: list[str], year: int | None) -> dict | str:
     """A known official's entry, or the article's full name for a bare surname, or the name."""
     known = _patterns()["known"]
     key = " ".join(t for t in name.split() if not re.fullmatch(r"[A-Z]\.", t))
-    if key in known["full"]:
+    if key in known["full"] and _valid(known["full"][key], year):
         return known["full"][key]
     if " " not in key:
         for full in full_names:
             if surname(full) == key or full.split()[-1] == key:
-                return known["full"].get(full, full)
-        cands = known["by_surname"].get(key, [])
+                k = known["full"].get(full)
+                return k if k and _valid(k, year) else full
+        cands = [k for k in known["by_surname"].get(key, []) if _valid(k, year)]
         if cands:
             same_role = [k for k in cands if role and role.lower().endswith(k["role"].lower())]
             return (same_role or cands)[0]
@@ -239,25 +253,26 @@ def _canonical(name: str, role: str, full_names: list[str]) -> dict | str:
 
 
 def _merge(raw, text: str, main_country: str, year: int | None) -> list[Found]:
-    """One Found per person: canonical names, best role and country, all evidence."""
-    defaults = data()["default_country"]
+    """One Found per person: canonical names, first role and country seen, all evidence.
+
+    The country falls back to the known official's, then the role's usual
+    country, then the article's main country; "*" (an international body) means none.
+    """
+    d = data()
     raw.sort()
     full_names = [r[2] for r in raw if " " in r[2]]
     people: dict[str, Found] = {}
+    known_of: dict[str, dict] = {}
     for start, end, name, role, country, _ in raw:
-        canon = _canonical(name, role, full_names)
-        k = canon if isinstance(canon, dict) else None
-        cname = k["name"] if k else canon
-        f = people.setdefault(cname, Found(cname, "", ""))
-        if role and not f.role:
-            f.role = role
-        if country and not f.country:
-            f.country = country
+        canon = _canonical(name, role, full_names, year)
+        if isinstance(canon, dict):
+            known_of[canon["name"]] = canon
+            canon = canon["name"]
+        f = people.setdefault(canon, Found(canon, "", ""))
+        f.role = f.role or d["role_aliases"].get(role, role)
+        f.country = f.country or country
         if [start, end, text[start:end]] not in f.evidence:
             f.evidence.append([start, end, text[start:end]])
-        if k:
-            f.role = f.role or k["role"]
-            f._known_country = k["country"]  # type: ignore[attr-defined]
 
     # later mentions by surname ("Austin", "Gallant") of people found in full
     surnames = {surname(n): n for n in people if " " in n}
@@ -270,11 +285,12 @@ def _merge(raw, text: str, main_country: str, year: int | None) -> list[Found]:
 
     out = []
     for f in people.values():
-        if not f.role:
+        k = known_of.get(f.name)
+        role = f.role or (k["role"] if k else "")
+        if not role:
             continue
-        f.country = (f.country or getattr(f, "_known_country", "")
-                     or defaults.get(f.role, "") or main_country)
-        f.country = _countries.era_code(f.country, year)
-        f.evidence.sort()
-        out.append(Found(f.name, f.role, f.country, f.evidence))
+        country = (f.country or (k["country"] if k else "")
+                   or d["default_country"].get(role, "") or main_country)
+        country = "" if country == "*" else _countries.era_code(country, year)
+        out.append(Found(f.name, role, country, sorted(f.evidence)))
     return out

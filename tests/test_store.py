@@ -1,0 +1,33 @@
+from indexer import Article, Store
+
+
+def test_upsert_adds_then_changes_nothing_then_updates(tmp_path):
+    with Store(tmp_path / "s.sqlite") as store:
+        a = Article(id="a", title="One", countries=("US",))
+        assert store.upsert([a]).added == 1
+        assert store.upsert([a]).unchanged == 1
+        assert store.upsert([Article(id="a", title="One, revised")]).updated == 1
+        assert store.get("a").title == "One, revised"
+        assert store.count() == 1
+
+
+def test_a_failed_batch_leaves_the_store_as_it_was(tmp_path):
+    with Store(tmp_path / "s.sqlite") as store:
+        store.upsert([Article(id="keep", title="kept")])
+
+        def broken():
+            yield Article(id="new", title="new")
+            raise RuntimeError("disk full")
+        try:
+            store.upsert(broken())
+        except RuntimeError:
+            pass
+        assert [a.id for a in store] == ["keep"]
+
+
+def test_hashes_and_delete(tmp_path):
+    with Store(tmp_path / "s.sqlite") as store:
+        store.upsert([Article(id="a", title="A"), Article(id="b", title="B")])
+        assert set(store.hashes()) == {"a", "b"}
+        assert store.delete(["a", "missing"]) == 1
+        assert list(store.hashes()) == ["b"]
