@@ -330,8 +330,11 @@ class Generation:
         """Pick up incremental commits to this generation (cheap when nothing changed)."""
         with self.lock:
             if not self.searcher.up_to_date():
-                self.searcher = self.searcher.refresh()
+                # a whole new searcher: Searcher.refresh() reuses segment readers
+                # and so misses deletions made in those segments
+                old, self.searcher = self.searcher, self.ix.searcher()
                 self.facets = FacetCache.load(self.searcher.reader())
+                old.close()
 
     def close(self) -> None:
         self.searcher.close()
@@ -367,10 +370,14 @@ class Engine:
                 raise IndexUnavailable("no index yet: run `newsdesk index` first")
             if self._gen is None or self._gen.path != path:
                 try:
-                    self._gen = Generation(path)
-                except Exception as exc:  # a corrupt or half-deleted index
+                    old, self._gen = self._gen, Generation(path)
+                except Exception as exc:  # a corrupt or half-deleted index: keep the last good one
                     if self._gen is None:
                         raise IndexUnavailable(f"cannot open the index at {path}: {exc}") from exc
+                else:
+                    if old is not None:
+                        with old.lock:  # after any request still running on it
+                            old.close()
             else:
                 self._gen.refresh()
             self._checked = now

@@ -85,6 +85,8 @@ class SearchRequest:
         q = " ".join(_getlist(params, "q"))
         if len(q) > 1000:
             raise BadRequest("the query is too long (at most 1000 characters)")
+        if q and not any(c.isalnum() for c in q):
+            raise BadRequest(f"the query {q!r} has no words to search for")
         return cls(
             q=q,
             country=tuple(dict.fromkeys(c.upper() for c in _getlist(params, "country"))),

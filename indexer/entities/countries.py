@@ -188,10 +188,8 @@ _FUNCTION = {"The", "A", "An", "In", "And", "Of", "For", "With", "From", "To", "
 def _is_person(text: str, start: int, end: int) -> bool:
     """"Michael Jordan", "Chad Smith": a capitalised name-like word right before or after."""
     prev = _PREV.search(text, max(0, start - 25), start)
-    if prev and prev.group(1) not in _FUNCTION:
-        before = text[max(0, prev.start() - 2):prev.start()]
-        if not (before == "" or before.rstrip().endswith((".", "\n", "\"", "\u201c")) or prev.start() == 0):
-            return True
+    if prev and prev.group(1) not in _FUNCTION and gazetteer().get(prev.group(1)) is None:
+        return True
     nxt = _NEXT.match(text, end)
     return bool(nxt and nxt.group(1) not in _FUNCTION
                 and nxt.group(1) not in data()["person_next_ok"]

@@ -128,7 +128,7 @@ def _clean_name(name: str) -> str:
     p = _patterns()
     tokens = []
     for t in name.split():
-        if t in p["stop"]:
+        if t in p["stop"] or (tokens and _countries.gazetteer().get(t)):
             break
         tokens.append(t)
     while tokens and (re.fullmatch(r"[A-Z]\.", tokens[-1]) or re.fullmatch(_PARTICLE, tokens[-1])):
@@ -210,6 +210,8 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
         name = _clean_name(text[span[0]:span[1]])
         if not name or name in _countries.gazetteer():
             continue
+        if qual is None and role.lower() in ("president", "vice president") and not _is_known(name, year):
+            continue  # "President William Wrigley" of a company; heads of state come qualified or known
         inst, country = (qual[0], qual[1]) if qual else ("", "")
         role = _title(role)
         if inst and not inst.islower():
@@ -227,6 +229,12 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
                 raw.append((m.start(), m.end(), k["name"], "", "", False))
 
     return _merge(raw, text, main_country, year)
+
+
+def _is_known(name: str, year: int | None) -> bool:
+    known = _patterns()["known"]
+    cands = [known["full"].get(name)] + known["by_surname"].get(name, [])
+    return any(k and _valid(k, year) for k in cands)
 
 
 def _valid(k: dict, year: int | None) -> bool:

@@ -1,0 +1,107 @@
+"""Index lifecycle: incremental updates, atomic rebuilds, failures that lose nothing."""
+import pytest
+
+from indexer import Article, IndexUnavailable, NewsdeskError, SearchRequest, SearchService, Store
+from indexer import engine, pipeline
+from indexer.engine import current_generation
+
+
+def ids(service, **params):
+    return {h.id for h in service.search(SearchRequest.from_params({"per_page": 100, **params})).hits}
+
+
+def fresh(data_dir):
+    svc = SearchService(data_dir)
+    svc.engine.check_every = 0  # look for new generations on every request
+    return svc
+
+
+def test_index_after_nothing_changed_does_nothing(data_dir):
+    report = pipeline.index(data_dir)
+    assert (report.added, report.updated, report.deleted) == (0, 0, 0)
+
+
+def test_index_adds_updates_and_deletes_by_id(data_dir):
+    svc = fresh(data_dir)
+    assert ids(svc, q="invasion") == {"a1"}
+    with Store(data_dir.store_path) as store:
+        store.upsert([Article(id="a6", title="Ceasefire talks in Cairo", countries=("EG",)),
+                      Article(id="a1", title="Austin and Gallant talk again", body="no invasion")])
+        store.delete(["a5"])
+    report = pipeline.index(data_dir)
+    assert (report.added, report.updated, report.deleted) == (1, 1, 1)
+    assert ids(svc, q="ceasefire") == {"a6"}
+    assert ids(svc, q="gallant") == {"a1"}
+    assert ids(svc) == {"a1", "a2", "a3", "a4", "a6"}
+    assert {v.value for v in svc.search(SearchRequest()).facets["country"]} >= {"EG"}
+
+
+def test_reindex_swaps_in_a_new_generation_while_the_old_one_serves(data_dir):
+    svc = fresh(data_dir)
+    before = current_generation(data_dir.index_root)
+    assert ids(svc, q="lebanon") == {"a1", "a5"}
+    with Store(data_dir.store_path) as store:
+        store.delete(["a5"])
+    report = pipeline.reindex(data_dir)
+    after = current_generation(data_dir.index_root)
+    assert report.rebuilt and after != before and not before.exists()
+    assert ids(svc, q="lebanon") == {"a1"}
+    assert [p.name for p in data_dir.index_root.glob("gen-*")] == [after.name]
+
+
+def test_a_killed_reindex_leaves_the_old_index_intact(data_dir):
+    svc = fresh(data_dir)
+    live = current_generation(data_dir.index_root)
+
+    def dies_half_way():
+        with Store(data_dir.store_path) as store:
+            for n, article in enumerate(store):
+                if n == 2:
+                    raise KeyboardInterrupt
+                yield article
+    with pytest.raises(KeyboardInterrupt):
+        engine.build(data_dir.index_root, dies_half_way(), procs=1)
+    assert current_generation(data_dir.index_root) == live
+    assert ids(svc) == {"a1", "a2", "a3", "a4", "a5"}
+    # a process killed outright leaves a half-written folder: the next build removes it
+    (data_dir.index_root / "gen-000099").mkdir()
+    (data_dir.index_root / "gen-000099" / "_MAIN_1.toc").write_bytes(b"half")
+    assert ids(svc) == {"a1", "a2", "a3", "a4", "a5"}
+    pipeline.reindex(data_dir)
+    assert [p.name for p in data_dir.index_root.glob("gen-*")] == ["gen-000100"]
+
+
+def test_no_index_yet_is_a_clear_error(tmp_path):
+    svc = SearchService(str(tmp_path / "empty"))
+    with pytest.raises(IndexUnavailable, match="run `newsdesk index` first"):
+        svc.search(SearchRequest())
+
+
+def test_a_corrupt_index_is_a_clear_error_not_a_crash(data_dir):
+    for f in current_generation(data_dir.index_root).iterdir():
+        f.write_bytes(b"\x00garbage")
+    with pytest.raises(IndexUnavailable, match="cannot open the index"):
+        SearchService(data_dir).search(SearchRequest())
+
+
+def test_a_corrupt_new_generation_keeps_the_last_good_one_serving(data_dir):
+    svc = fresh(data_dir)
+    assert len(ids(svc)) == 5
+    bad = data_dir.index_root / "gen-000050"
+    bad.mkdir()
+    (bad / "junk").write_bytes(b"x")
+    (data_dir.index_root / "CURRENT").write_text("gen-000050\n")
+    assert len(ids(svc)) == 5
+
+
+def test_one_writer_at_a_time(data_dir):
+    with engine.write_lock(data_dir.index_root):
+        with pytest.raises(NewsdeskError, match="another index or reindex is running"):
+            pipeline.reindex(data_dir)
+
+
+def test_stats(service):
+    stats = service.stats()
+    assert stats["articles"] == 5 and stats["indexed"] == 5
+    assert stats["index"]["generation"] == "gen-000001" and stats["index"]["size_bytes"] > 0
+    assert stats["facets"] == {"country": 5, "official": 4, "source": 3}

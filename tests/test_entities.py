@@ -1,0 +1,154 @@
+"""Entity extraction, by example: countries, officials, labels, the seed article."""
+from pathlib import Path
+
+import pytest
+
+from indexer.articles import Article, Official
+from indexer.entities import country_name, extract, official_label, tag
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "data" / "seed" / "000_a24fab76c0b5a9cb.txt"
+
+
+def codes(title, body="", **kw):
+    return extract(title, body, **kw).country_codes()
+
+
+def officials(title, body="", **kw):
+    return {(o.name, o.role, o.country) for o in extract(title, body, **kw).official_list()}
+
+
+# --- countries -------------------------------------------------------------
+
+def test_names_variants_demonyms_and_metonyms():
+    assert codes("Israeli jets strike Lebanon as the Pentagon watches") == ("IL", "LB", "US")
+    assert codes("Britain and Holland sign a pact") == ("GB", "NL")
+    assert codes("Kremlin rejects Downing Street offer") == ("GB", "RU")
+
+
+def test_reuters_dateline_and_all_caps_title():
+    body = "TOKYO, March 3 - The Bank of Japan left its discount rate unchanged."
+    assert codes("BANK OF JAPAN HOLDS RATES", body) == ("JP",)
+    assert codes("TURKEY SEEKS LOANS", "ANKARA, March 3 - The government said.") == ("TR",)
+    assert codes("Firm sets payout", "ROCHESTER, N.Y., Feb 26 - The company said.") == ("US",)
+
+
+def test_historical_states_by_year():
+    assert codes("Moscow talks", "MOSCOW, March 3 - Talks went on.", year=1987) == ("SU",)
+    assert codes("Moscow talks", "MOSCOW, March 3 - Talks went on.", year=2024) == ("RU",)
+    assert codes("West German exports rise", "BONN, March 3 - Exports rose.") == ("DE",)
+    assert codes("East Germany buys grain") == ("DD",)
+
+
+@pytest.mark.parametrize("title", [
+    "Michael Jordan scores 40 points",
+    "Storm hits Atlanta, Georgia hard",
+    "We ate turkey and fine china at home",
+    "China Light and Power raises tariffs",
+    "Albuquerque, New Mexico, votes",
+    "Chad Smith joins the band",
+])
+def test_traps_are_not_foreign_countries(title):
+    assert not set(codes(title)) - {"US"}
+
+
+def test_georgia_the_country_when_the_context_says_so():
+    assert codes("Georgia votes", "Voters in Tbilisi went to the polls in Georgia.") == ("GE",)
+
+
+def test_salience_keeps_what_the_article_is_about():
+    body = ("Japan said on Tuesday its exports to the United States rose. Japan and the "
+            "United States will meet, U.S. officials said. Japanese officials said a visit to France was possible.")
+    ex = extract("Trade figures", body)
+    assert ex.country_codes() == ("JP", "US")
+    assert [(c.code, c.mentions) for c in ex.countries] == [("JP", 3), ("US", 3), ("FR", 1)]
+
+
+def test_evidence_offsets_index_title_plus_body():
+    title, body = "Talks in Lebanon", "Israel said."
+    ex = extract(title, body)
+    text = title + "\n\n" + body
+    for c in ex.to_json()["countries"]:
+        for start, end, word in c["evidence"]:
+            assert text[start:end] == word
+    assert ex.to_json()["countries"][0]["evidence"] == [[9, 16, "Lebanon"]]
+
+
+# --- officials ---------------------------------------------------------------
+
+def test_role_patterns_and_country_of_the_role():
+    assert officials("Israeli Defense Minister Yoav Gallant spoke") == {
+        ("Yoav Gallant", "Defense Minister", "IL")}
+    assert officials("x", "Pentagon Spokesman Maj.-Gen. Patrick Ryder said.") == {
+        ("Patrick Ryder", "Pentagon Spokesman", "US")}
+    assert officials("x", "U.S. Trade Representative Clayton Yeutter said.") == {
+        ("Clayton Yeutter", "Trade Representative", "US")}
+    assert officials("x", "Fed Chairman Paul Volcker said.") == {
+        ("Paul Volcker", "Fed Chairman", "US")}
+
+
+def test_role_country_from_dateline_and_appositive():
+    body = "TOKYO, March 3 - Prime Minister Yasuhiro Nakasone met Taro Sato, the agriculture minister, today."
+    assert officials("Talks", body) == {("Yasuhiro Nakasone", "Prime Minister", "JP"),
+                                        ("Taro Sato", "Agriculture Minister", "JP")}
+
+
+def test_surnames_link_to_full_names_and_known_officials():
+    ex = extract("Talks", "Defense Secretary Lloyd Austin met Reagan. Austin said so, said Biden.")
+    names = {o.name: o for o in ex.officials}
+    assert [e[2] for e in names["Lloyd Austin"].evidence] == ["Lloyd Austin", "Austin"]
+    assert names["Ronald Reagan"].role == "President"
+    assert (names["Joe Biden"].role, names["Joe Biden"].country) == ("President", "US")
+
+
+def test_company_people_and_analysts_are_not_officials():
+    assert officials("x", "Exxon Chairman Lee Raymond said, and said analyst John Smith.") == set()
+    assert officials("x", "Chrysler President Lee Iacocca and company president Bob Lutz.") == set()
+
+
+def test_known_officials_respect_the_year():
+    assert officials("x", "Trump bought a casino.", year=1987) == set()
+    assert officials("x", "Trump spoke.", year=2018) == {("Donald Trump", "President", "US")}
+
+
+# --- labels and tagging --------------------------------------------------------
+
+def test_country_name_labels():
+    assert [country_name(c) for c in ("LB", "US", "SU", "DD", "DE", "YU", "CS", "ZR", "BU", "XX")] == [
+        "Lebanon", "United States", "Soviet Union", "East Germany", "Germany", "Yugoslavia",
+        "Czechoslovakia", "Zaire", "Burma", "XX"]
+
+
+def test_official_label():
+    assert official_label(Official("Lloyd Austin", "Defense Secretary", "US")) == \
+        "Lloyd Austin \u2014 Defense Secretary, US"
+    assert official_label(Official("Subroto", "", "ID")) == "Subroto \u2014 ID"
+    assert official_label(Official("Subroto")) == "Subroto"
+
+
+def test_tag_fills_the_facets():
+    a = tag(Article(id="a", title="Israeli Defense Minister Yoav Gallant visits Lebanon"))
+    assert a.countries == ("IL", "LB")
+    assert a.officials == (Official("Yoav Gallant", "Defense Minister", "IL"),)
+
+
+def test_to_json_has_the_contract_shape():
+    out = extract("Lebanon", "Israeli Defense Minister Yoav Gallant").to_json()
+    assert set(out) == {"countries", "officials"}
+    assert set(out["countries"][0]) == {"code", "name", "mentions", "evidence"}
+    assert out["officials"][0] == {"name": "Yoav Gallant", "role": "Defense Minister",
+                                   "country": "IL", "evidence": [[34, 46, "Yoav Gallant"]]}
+
+
+# --- the seed article ------------------------------------------------------------
+
+@pytest.mark.skipif(not SEED.exists(), reason=f"seed article not found at {SEED} (../shared/data absent)")
+def test_seed_article():
+    title, body = SEED.read_text(encoding="utf-8").split("\n", 1)
+    ex = extract(title, body)
+    assert set(ex.country_codes()) == {"US", "IL", "LB"}
+    assert {(o.name, o.role, o.country) for o in ex.official_list()} == {
+        ("Joe Biden", "President", "US"),
+        ("Lloyd Austin", "Defense Secretary", "US"),
+        ("Yoav Gallant", "Defense Minister", "IL"),
+        ("Patrick Ryder", "Pentagon Spokesman", "US"),
+    }

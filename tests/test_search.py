@@ -1,0 +1,111 @@
+"""The search service as the CLI and the web app use it."""
+import pytest
+
+from indexer import BadRequest, SearchRequest
+
+
+def search(service, **params):
+    return service.search(SearchRequest.from_params(params))
+
+
+def test_words_are_anded_and_ranked_with_snippets(service):
+    result = search(service, q="ground invasion")
+    assert [h.id for h in result.hits] == ["a1"]
+    assert "<mark>ground</mark> <mark>invasion</mark>" in result.hits[0].snippet
+    assert result.to_json()["hits"][0]["countries"] == ["US", "IL", "LB"]
+
+
+def test_title_matches_rank_above_body_matches(service):
+    result = search(service, q="interest rates")
+    assert [h.id for h in result.hits] == ["a2", "a4"]  # a2 has the words in its title
+
+
+def test_phrase_exclude_or_and_title_field(service):
+    assert [h.id for h in search(service, q='"interest rates"', sort="oldest").hits] == ["a2", "a4"]
+    assert [h.id for h in search(service, q="interest -japan").hits] == ["a4"]
+    assert {h.id for h in search(service, q="kishida OR blinken").hits} == {"a2", "a3"}
+    assert [h.id for h in search(service, q="title:lebanon", sort="newest").hits] == ["a5", "a1"]
+
+
+def test_country_filter_and_facet_counts_given_the_other_filters(service):
+    result = search(service, country="JP")
+    assert {h.id for h in result.hits} == {"a2", "a3"}
+    counts = {v.value: v.count for v in result.facets["country"]}
+    # the country facet ignores its own filter (OR within a facet)...
+    assert counts == {"US": 2, "IL": 2, "LB": 2, "JP": 2, "DE": 1}
+    # ...but the other facets count only the matching articles
+    assert {v.value: v.count for v in result.facets["source"]} == {
+        "Harbor Gazette": 1, "Example News": 1}
+
+
+def test_several_values_in_one_facet_are_ored_and_facets_are_anded(service):
+    assert {h.id for h in search(service, country=["JP", "DE"]).hits} == {"a2", "a3", "a4"}
+    assert [h.id for h in search(service, country=["JP", "DE"], source="Continental Wire").hits] == ["a4"]
+
+
+def test_facet_labels_are_names_not_codes(service):
+    result = search(service, q="ground invasion")
+    assert {v.label for v in result.facets["country"]} == {"Israel", "Lebanon", "United States"}
+    assert result.to_json()["facets"]["official"][0] == {
+        "value": "Lloyd Austin", "label": "Lloyd Austin — Defense Secretary, US", "count": 1}
+
+
+def test_date_range_and_sorting(service):
+    result = search(service, **{"from": "2024-09-01", "to": "2024-09-24", "sort": "newest"})
+    assert [h.id for h in result.hits] == ["a1"]
+    assert [h.id for h in search(service, sort="oldest").hits] == ["a2", "a4", "a3", "a1", "a5"]
+
+
+def test_paging(service):
+    pages = [search(service, sort="oldest", per_page=2, page=p) for p in (1, 2, 3, 4)]
+    assert [[h.id for h in r.hits] for r in pages] == [["a2", "a4"], ["a3", "a1"], ["a5"], []]
+    assert pages[0].total == 5 and pages[0].pages == 3
+
+
+def test_no_result_gets_a_did_you_mean(service):
+    result = search(service, q="lebanom")
+    assert result.total == 0 and result.suggestion == "lebanon"
+
+
+def test_long_natural_language_queries_still_answer(service):
+    result = search(service, q="what did the japanese prime minister say about the weak yen")
+    assert result.relaxed and result.hits[0].id == "a2"
+
+
+@pytest.mark.parametrize("text", ['"unclosed phrase', "title:", "((interest", "interest AND", "a:b:c rates"])
+def test_malformed_syntax_is_searched_as_text(service, text):
+    search(service, q=text)  # never raises
+
+
+@pytest.mark.parametrize("text", ["?!...", "AND OR"])
+def test_a_query_without_words_is_a_clear_error(service, text):
+    with pytest.raises(BadRequest, match="has no words to search for"):
+        search(service, q=text)
+
+
+@pytest.mark.parametrize("params,message", [
+    ({"page": "-1"}, "page must be between 1 and 1000"),
+    ({"per_page": str(10**9)}, "per_page must be between 1 and 100"),
+    ({"page": "two"}, "page must be a whole number"),
+    ({"sort": "random"}, "sort must be one of relevance, newest, oldest"),
+    ({"from": "24/09/2024"}, "from must be a date like 2024-09-24"),
+    ({"from": "2024-02-01", "to": "2024-01-01"}, "is after to"),
+])
+def test_bad_parameters_get_clear_messages(params, message):
+    with pytest.raises(BadRequest, match=message):
+        SearchRequest.from_params(params)
+
+
+def test_request_round_trips_through_its_params():
+    req = SearchRequest.from_params({"q": "x", "country": ["jp", "US"], "sort": "newest", "page": "2"})
+    assert req.country == ("JP", "US")
+    assert SearchRequest.from_params(_multi(req.to_params())) == req
+    assert req.toggled("country", "JP").country == ("US",)
+    assert req.toggled("official", "Fumio Kishida").page == 1
+
+
+def _multi(pairs):
+    out = {}
+    for k, v in pairs:
+        out.setdefault(k, []).append(v)
+    return out
