@@ -1,0 +1,108 @@
+"""The CLI as users type it: real data dirs, exact outputs."""
+import json
+
+import pytest
+from click.testing import CliRunner
+from conftest import needs_shared
+
+from indexer.cli import cli
+
+COMMANDS = ["import", "index", "reindex", "search", "stats", "export", "entities", "serve"]
+
+
+def run(*args, data=None, ok=True):
+    prefix = ["--data-dir", str(data)] if data else []
+    result = CliRunner().invoke(cli, [*prefix, *map(str, args)])
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command):
+    out = run(command, "--help").output
+    assert "Example" in out and len(out.splitlines()) > 4
+
+
+def test_top_level_help_lists_the_commands():
+    out = run("--help").output
+    assert all(c in out for c in COMMANDS) and "--data-dir" in out
+
+
+def test_seed_article_end_to_end(tmp_path):
+    seed = needs_shared("seed", "000_a24fab76c0b5a9cb.txt")
+    out = run("import", "text", seed, "--source", "Example News", "--published", "2024-09-24",
+              data=tmp_path).output
+    assert out.strip().endswith("1 files: 1 added, 0 updated, 0 unchanged, 0 skipped")
+    assert "built gen-000001: 1 added" in run("index", data=tmp_path).output
+    result = json.loads(run("search", "ground invasion", "--country", "LB", "--json",
+                            data=tmp_path).output)
+    assert result["total"] == 1
+    (hit,) = result["hits"]
+    assert hit["countries"] and sorted(hit["countries"]) == ["IL", "LB", "US"]
+    officials = {o["name"]: o for o in hit["officials"]}
+    assert {"Joe Biden", "Lloyd Austin", "Yoav Gallant", "Patrick Ryder"} <= set(officials)
+    assert all(o["role"] and o["country"] for o in officials.values())
+    assert officials["Lloyd Austin"]["country"] == "US" and officials["Yoav Gallant"]["country"] == "IL"
+    both = json.loads(run("search", "ground invasion", "--country", "LB", "--official",
+                          "Lloyd Austin", "--json", data=tmp_path).output)
+    assert both["total"] == 1
+
+
+def test_search_text_output_and_stats(data_dir):
+    out = run("search", "interest rates", data=data_dir.root).output.splitlines()
+    assert out[0].startswith("2 articles (")
+    assert out[1].startswith("  1. Bank of Japan holds interest rates  [Harbor Gazette, 2024-03-19, JP]")
+    stats = json.loads(run("stats", "--json", data=data_dir.root).output)
+    assert stats["articles"] == 5 and stats["indexed"] == 5
+    assert set(stats) == {"articles", "indexed", "index", "facets"}
+
+
+def test_export_then_import_round_trips(data_dir, tmp_path):
+    out = tmp_path / "all.jsonl"
+    run("export", "-o", out, data=data_dir.root)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["a1", "a2", "a3", "a4", "a5"]
+    assert rows[0]["officials"][0] == {"name": "Lloyd Austin", "role": "Defense Secretary",
+                                       "country": "US"}
+    again = run("import", "jsonl", out, data=data_dir.root).output
+    assert again.strip().endswith("0 added, 0 updated, 5 unchanged, 0 skipped")
+    copy = tmp_path / "copy"
+    run("import", "jsonl", out, data=copy)
+    assert json.loads(run("stats", "--json", data=copy).output)["articles"] == 5
+
+
+@pytest.mark.parametrize("args,message", [
+    (["search", "x", "--page", "-1"], "Error: page must be between 1 and 1000"),
+    (["search", "?!"], "Error: the query '?!' has no words to search for"),
+    (["search", "x", "--from", "nope"], "Error: from must be a date like 2024-09-24"),
+    (["import", "text", "x.txt", "--published", "soon"], "Error: not a date: 'soon'"),
+])
+def test_errors_are_one_line_and_exit_non_zero(data_dir, args, message):
+    result = run(*args, data=data_dir.root, ok=False)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith(message)
+
+
+def test_search_before_any_index_says_what_to_do(tmp_path):
+    result = run("search", "x", data=tmp_path / "none", ok=False)
+    assert result.exit_code == 1 and "run `newsdesk index` first" in result.output
+
+
+def test_data_dir_from_the_environment(data_dir, monkeypatch):
+    monkeypatch.setenv("NEWSDESK_DATA", str(data_dir.root))
+    assert json.loads(run("stats", "--json").output)["articles"] == 5
+
+
+def test_entities_command_shows_evidence(tmp_path):
+    story = tmp_path / "s.txt"
+    story.write_text("Israel's Gallant visits Washington\n\nIsraeli Defense Minister Yoav Gallant met "
+                     "Defense Secretary Lloyd Austin at the Pentagon.")
+    found = json.loads(run("entities", story, "--json").output)
+    codes = {c["code"] for c in found["countries"]}
+    assert {"IL", "US"} <= codes
+    gallant = next(o for o in found["officials"] if o["name"] == "Yoav Gallant")
+    assert gallant["country"] == "IL"
+    text = "Israel's Gallant visits Washington\n\n" + story.read_text().split("\n\n", 1)[1]
+    for start, end, span in gallant["evidence"]:
+        assert text[start:end] == span
