@@ -84,7 +84,7 @@ def _json_twin_for_error() -> str | None:
     path = request.path
     if path == "/":
         return query_url("/api/search", list(request.args.items(multi=True)))
-    if path.startswith("/article/"):
+    if path.startswith("/article/") and len(path) > len("/article/"):
         return url_for("api.article", article_id=path[len("/article/"):])
     return None
 
