@@ -7,6 +7,7 @@ shape fixed in CONTRACTS.md.
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -52,9 +53,11 @@ def _date(params: Mapping, key: str) -> date | None:
     values = _getlist(params, key)
     if not values:
         return None
-    try:
-        return date.fromisoformat(values[-1][:10]) if len(values[-1]) >= 10 else \
-            date.fromisoformat(values[-1] + "-01" * (3 - len(values[-1].split("-"))))
+    text = values[-1]
+    try:  # 2024-09-24, or a whole month (2024-09) or year (2024) from its first day
+        if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+            raise ValueError(text)
+        return date.fromisoformat(text + "-01" * (2 - text.count("-")))
     except ValueError:
         raise BadRequest(f"{key} must be a date like 2024-09-24, got {values[-1]!r}") from None
 
@@ -204,15 +207,19 @@ class SearchService:
         return SearchResult(req, raw.total, raw.hits, facets, raw.suggestion, took, raw.relaxed)
 
     def article(self, article_id: str) -> Article:
-        with Store(self.data.store_path) as store:
+        if not self.data.store_path.exists():
+            raise NotFound(f"no article with id {article_id!r} (the store is empty)")
+        with Store(self.data.store_path, readonly=True) as store:
             article = store.get(article_id)
         if article is None:
             raise NotFound(f"no article with id {article_id!r}")
         return article
 
     def stats(self) -> dict[str, Any]:
-        with Store(self.data.store_path) as store:
-            articles = store.count()
+        articles = 0
+        if self.data.store_path.exists():
+            with Store(self.data.store_path, readonly=True) as store:
+                articles = store.count()
         info = self.engine.stats()
         return {"articles": articles, "indexed": info.pop("documents"),
                 "index": {k: info[k] for k in ("generation", "built", "size_bytes")},

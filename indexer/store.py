@@ -70,14 +70,19 @@ def _article(row: sqlite3.Row) -> Article:
 class Store:
     """Articles in ``articles.sqlite``; open one per process (or per thread)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, readonly: bool = False):
+        """Open (creating it unless ``readonly``) the store at ``path``."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(self.path, check_same_thread=False)
+            if readonly:
+                self.db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True,
+                                          check_same_thread=False)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(self.path, check_same_thread=False)
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.executescript(SCHEMA)
             self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise BadInput(f"{self.path}: not a newsdesk article store ({exc})") from exc
 

@@ -89,6 +89,7 @@ def test_a_query_without_words_is_a_clear_error(service, text):
     ({"page": "two"}, "page must be a whole number"),
     ({"sort": "random"}, "sort must be one of relevance, newest, oldest"),
     ({"from": "24/09/2024"}, "from must be a date like 2024-09-24"),
+    ({"to": "2024-09-24xyz"}, "to must be a date like 2024-09-24"),
     ({"from": "2024-02-01", "to": "2024-01-01"}, "is after to"),
 ])
 def test_bad_parameters_get_clear_messages(params, message):

@@ -31,3 +31,22 @@ def test_hashes_and_delete(tmp_path):
         assert set(store.hashes()) == {"a", "b"}
         assert store.delete(["a", "missing"]) == 1
         assert list(store.hashes()) == ["b"]
+
+
+def test_readonly_never_creates_a_store(tmp_path):
+    import pytest
+
+    from indexer import BadInput
+    with pytest.raises(BadInput):
+        Store(tmp_path / "absent.sqlite", readonly=True).count()
+    assert not (tmp_path / "absent.sqlite").exists()
+
+
+def test_a_corrupt_store_file_is_a_clear_error(tmp_path):
+    import pytest
+
+    from indexer import BadInput
+    path = tmp_path / "s.sqlite"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(BadInput, match="not a newsdesk article store"):
+        Store(path)
