@@ -26,6 +26,7 @@ the facet fields' postings, ``value -> frozenset(docnums)`` and
 from __future__ import annotations
 
 import fcntl
+import heapq
 import html
 import json
 import os
@@ -37,11 +38,14 @@ from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 
-from whoosh import highlight, index, qparser, query
+from whoosh import index, qparser, query
+from whoosh.lang.porter import stem
 from whoosh.reading import TermNotFound
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
@@ -51,6 +55,12 @@ from .errors import BadRequest, IndexUnavailable, NewsdeskError
 
 FACETS = ("country", "official", "source")
 SNIPPET_CHARS = 240
+POSTINGS_CACHE = 4096
+SCORE_DIRECTLY = 5000  # up to this many matches are scored by _bm25, beyond by Whoosh
+TEXT_FIELDS = ("title", "body")
+B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults
+FEW = 3     # fewer strict matches than this and a long query is relaxed
+RARE = 10  # a query word in fewer articles than this may be a misspelling  # terms whose doc sets a generation keeps
 
 
 def make_schema() -> Schema:
@@ -293,23 +303,59 @@ class FacetCache:
         sets = [self.docs[facet].get(v, frozenset()) for v in values]
         return frozenset().union(*sets)
 
-    def count(self, facet: str, docs: Iterable[int], limit: int | None) -> list[tuple[str, int]]:
-        values = self.values[facet]
-        counts = Counter(chain.from_iterable(values.get(n, ()) for n in docs))
+    def count(self, facet: str, docs: set[int], limit: int | None) -> list[tuple[str, int]]:
+        """``(value, count)`` pairs, most frequent first, over the docs ``docs``."""
+        index = self.docs[facet]
+        if len(docs) > 4 * len(index):  # many docs, few values: set intersections in C
+            counts = {v: n for v, ids in index.items() if (n := len(ids & docs))}
+        else:
+            values = self.values[facet]
+            counts = Counter(chain.from_iterable(values.get(n, ()) for n in docs))
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
-class _MarkFormatter(highlight.HtmlFormatter):
-    """Escaped text with matched terms in ``<mark>``: the only markup in a snippet."""
+_TOKEN = re.compile(r"\w+(?:\.?\w+)*")  # the body analyzer's tokenizer
 
-    def __init__(self):
-        super().__init__(tagname="mark", between=" … ")
 
-    def format_token(self, text, token, replace=False):
-        return f"<mark>{html.escape(highlight.get_text(text, token, replace), quote=False)}</mark>"
+@lru_cache(maxsize=100_000)
+def _stem(word: str) -> str:
+    return stem(word.lower())
 
-    def _text(self, text):
-        return html.escape(text, quote=False)
+
+def snippet(body: str, terms: set[str], width: int = SNIPPET_CHARS) -> str:
+    """The ``width`` characters of ``body`` holding the most query words, escaped, words in <mark>.
+
+    ``terms`` are analyzed (lower-cased, stemmed) body terms.  Tokenizing with
+    the analyzer's own pattern and a cached stemmer is ~10x faster than
+    Whoosh's highlighter, which re-runs the whole analyzer chain per hit.
+    """
+    found = [m for m in _TOKEN.finditer(body) if _stem(m.group()) in terms][:200]
+    if not found:
+        return ""
+    best, best_key = 0, (0, 0)
+    for i, first in enumerate(found):  # windows starting at each match
+        window = [m for m in found[i:] if m.end() - first.start() <= width - 40]
+        key = (len({_stem(m.group()) for m in window}), len(window))
+        if key > best_key:
+            best, best_key = i, key
+    start = max(0, found[best].start() - 40)
+    if start:
+        space = body.find(" ", start)
+        start = space + 1 if 0 <= space < found[best].start() else found[best].start()
+    end = min(len(body), start + width)
+    if end < len(body):
+        space = body.rfind(" ", start, end)
+        end = space if space > found[best].end() else end
+    out, pos = [], start
+    for m in found[best:]:
+        if m.end() > end:
+            break
+        out += [html.escape(body[pos:m.start()], quote=False),
+                "<mark>", html.escape(m.group(), quote=False), "</mark>"]
+        pos = m.end()
+    out.append(html.escape(body[pos:end], quote=False))
+    text = " ".join("".join(out).split())
+    return ("… " if start else "") + text + (" …" if end < len(body) else "")
 
 
 class Generation:
@@ -321,10 +367,61 @@ class Generation:
         self.searcher = self.ix.searcher()
         self.lock = threading.Lock()
         self.facets = FacetCache.load(self.searcher.reader())
+        self._postings: dict[tuple[str, str], frozenset[int]] = {}
+        self._speller: Speller | None = None
+        self._weights: dict[tuple[str, str], dict[int, float]] = {}
+        self._lengths: dict[str, tuple[list[int], float]] = {}
         self.parser = make_parser(self.ix.schema)
-        self.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-        self.formatter = _MarkFormatter()
         self.built = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+
+    @property
+    def speller(self) -> Speller:
+        """Built on the first did-you-mean of a generation, then shared."""
+        if self._speller is None:
+            self._speller = Speller.load(self.searcher.reader())
+        return self._speller
+
+    def weights(self, field_name: str, text: str) -> dict[int, float]:
+        """``{docnum: weight}`` of a term's postings (cached like ``docs``)."""
+        key = (field_name, text)
+        found = self._weights.get(key)
+        if found is None:
+            try:
+                found = dict(self.searcher.reader().postings(field_name, text).items_as("weight"))
+            except TermNotFound:
+                found = {}
+            if len(self._weights) >= POSTINGS_CACHE:
+                self._weights.pop(next(iter(self._weights)))
+            self._weights[key] = found
+        return found
+
+    def lengths(self, field_name: str) -> tuple[list[int], float]:
+        """Every doc's length in a field, and the average (as BM25F needs them)."""
+        if field_name not in self._lengths:
+            reader = self.searcher.reader()
+            lengths = [reader.doc_field_length(n, field_name, 0)
+                       for n in range(reader.doc_count_all())]
+            self._lengths[field_name] = (lengths, self.searcher.avg_field_length(field_name) or 1)
+        return self._lengths[field_name]
+
+    def docs(self, field_name: str, text: str) -> frozenset[int]:
+        """Live docnums holding a term, from a bounded per-generation cache.
+
+        Popular terms recur across queries; as Lucene caches filters, we keep
+        their doc sets instead of re-reading postings on every request.
+        """
+        key = (field_name, text)
+        found = self._postings.get(key)
+        if found is None:
+            try:
+                ids = self.searcher.reader().postings(field_name, text).all_ids()
+                found = frozenset(ids) & self.facets.live
+            except TermNotFound:
+                found = frozenset()
+            if len(self._postings) >= POSTINGS_CACHE:
+                self._postings.pop(next(iter(self._postings)))
+            self._postings[key] = found
+        return found
 
     def refresh(self) -> None:
         """Pick up incremental commits to this generation (cheap when nothing changed)."""
@@ -334,6 +431,7 @@ class Generation:
                 # and so misses deletions made in those segments
                 old, self.searcher = self.searcher, self.ix.searcher()
                 self.facets = FacetCache.load(self.searcher.reader())
+                self._postings, self._speller, self._weights, self._lengths = {}, None, {}, {}
                 old.close()
 
     def close(self) -> None:
@@ -418,32 +516,29 @@ def parse(gen: Generation, text: str) -> query.Query:
         return gen.parser.parse(words)
 
 
-def _docset(searcher, q: query.Query, live: frozenset[int]) -> set[int]:
-    """Matching docnums by set algebra over postings: C-speed unions and intersections.
+def _docset(gen: Generation, q: query.Query) -> set[int]:
+    """Matching live docnums by set algebra over postings: C-speed unions and intersections.
 
     Whoosh's own matchers walk unions doc by doc in Python, which is what makes
     counting every match (for totals and facets) slow; scoring stays with Whoosh.
     """
-    reader = searcher.reader()
     if isinstance(q, query.Term):
-        try:
-            return set(reader.postings(q.fieldname, q.text).all_ids())
-        except TermNotFound:
-            return set()
+        return set(gen.docs(q.fieldname, q.text))
     if isinstance(q, query.And):
-        positive = [_docset(searcher, c, live) for c in q.subqueries if not isinstance(c, query.Not)]
-        negative = [_docset(searcher, c.query, live) for c in q.subqueries if isinstance(c, query.Not)]
-        docs = set.intersection(*positive) if positive else set(live)
+        positive = [_docset(gen, c) for c in q.subqueries if not isinstance(c, query.Not)]
+        negative = [_docset(gen, c.query) for c in q.subqueries if isinstance(c, query.Not)]
+        docs = set.intersection(*positive) if positive else set(gen.facets.live)
         return docs.difference(*negative)
     if isinstance(q, query.Or):
-        return set().union(*(_docset(searcher, c, live) for c in q.subqueries))
+        return set().union(*(_docset(gen, c) for c in q.subqueries))
     if isinstance(q, query.AndNot):
-        return _docset(searcher, q.a, live) - _docset(searcher, q.b, live)
+        return _docset(gen, q.a) - _docset(gen, q.b)
     if isinstance(q, query.Not):
-        return set(live) - _docset(searcher, q.query, live)
+        return set(gen.facets.live) - _docset(gen, q.query)
     if isinstance(q, query.Every):
-        return set(live)
-    return set(searcher.docs_for_query(q))  # phrases, wildcards, ranges: Whoosh itself
+        return set(gen.facets.live)
+    # phrases, wildcards, ranges: Whoosh itself
+    return set(gen.searcher.docs_for_query(q)) & gen.facets.live
 
 
 def _positive_terms(q: query.Query) -> list[tuple[str, str]]:
@@ -459,24 +554,47 @@ def _positive_terms(q: query.Query) -> list[tuple[str, str]]:
     return [t for c in q.children() for t in _positive_terms(c)]
 
 
-def _relaxed_ranking(searcher, terms, candidates: set[int]) -> list[tuple[int, float]]:
-    """Rank docs matching *some* of many words: idf of each matched word, title words boosted.
+def _relaxed_ranking(gen: Generation, terms, candidates: set[int],
+                     need: int) -> list[tuple[int, float]]:
+    """The ``need`` best docs matching *some* of many words, best first, by BM25F.
 
-    Used only when no document has every word (long natural-language queries),
-    where a Whoosh union of dozens of matchers would be slow.
+    Used only when few or no documents have every word (long natural-language
+    questions).  Only docs holding two or more of the words are scored when
+    there are enough of them: the rest could not reach the first pages.
     """
-    reader = searcher.reader()
-    scores: Counter = Counter()
+    per_word: dict[str, set[int]] = {}
     for field_name, text in set(terms):
-        try:
-            ids = reader.postings(field_name, text).all_ids()
-        except TermNotFound:
+        per_word.setdefault(text, set()).update(gen.docs(field_name, text) & candidates)
+    words_held = Counter(chain.from_iterable(per_word.values()))  # counted in C
+    pool = {n for n, c in words_held.items() if c >= 2}
+    if len(pool) < need:
+        pool = set(words_held)
+    return _bm25(gen, terms, pool, need)
+
+
+def _bm25(gen: Generation, terms, docs: set[int], need: int) -> list[tuple[int, float]]:
+    """The ``need`` best of ``docs`` by BM25F, best first: Whoosh's formula and statistics.
+
+    Posting weights already carry the field boost (title 2.5x), as in Whoosh's
+    own scorer; with the term weights and field lengths held per generation,
+    scoring a known set of matches is a dictionary walk, where a Whoosh
+    collector would drive a tree of union and intersection matchers.
+    """
+    searcher = gen.searcher
+    scores = dict.fromkeys(docs, 0.0)
+    for field_name, text in set(terms):
+        if field_name not in TEXT_FIELDS:
             continue
-        weight = searcher.idf(field_name, text) * (2.5 if field_name == "title" else 1.0)
-        for n in ids:
-            if n in candidates:
-                scores[n] += weight
-    return scores.most_common()
+        weights = gen.weights(field_name, text)
+        if not weights:
+            continue
+        lengths, average = gen.lengths(field_name)
+        idf = searcher.idf(field_name, text)
+        k, kb = K1 * (1 - B), K1 * B / average
+        for n in docs.intersection(weights):
+            tf = weights[n]
+            scores[n] += idf * tf * (K1 + 1) / (tf + k + kb * lengths[n])
+    return heapq.nlargest(need, scores.items(), key=itemgetter(1))
 
 
 def _run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limit) -> EngineResult:
@@ -484,13 +602,15 @@ def _run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limi
     q = parse(gen, text) if text else query.Every()
     if text and q is query.NullQuery:
         raise BadRequest(f"the query {text!r} has no words to search for")
-    base = _docset(searcher, q, cache.live) & cache.live
+    base = _docset(gen, q)
     strict_total = len(base)
     terms = _positive_terms(q) if text else []
-    relaxed = bool(text and not base and len({t for _, t in terms}) > 1)
+    words = len({t for _, t in terms})
+    # no article has every word, or a long question found almost nothing: rank by
+    # the words matched instead (those with all of them still come first)
+    relaxed = bool(text and words > 1 and (not base or (words >= 4 and len(base) < FEW)))
     if relaxed:
-        base = set().union(*(_docset(searcher, query.Term(f, t), cache.live) for f, t in terms))
-        base &= cache.live
+        base = set().union(*(gen.docs(f, t) for f, t in terms))
     if date_from or date_to:
         span = query.DateRange("published", date_from and date_from.replace(tzinfo=None),
                                date_to and date_to.replace(tzinfo=None))
@@ -505,7 +625,9 @@ def _run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limi
     page: list[tuple[int, float | None]] = []
     if matches and offset < len(matches):
         if relaxed and sort == "relevance":
-            page = _relaxed_ranking(searcher, terms, matches)[offset:offset + limit]
+            page = _relaxed_ranking(gen, terms, matches, offset + limit)[offset:]
+        elif text and sort == "relevance" and len(matches) <= SCORE_DIRECTLY:
+            page = _bm25(gen, terms, matches, offset + limit)[offset:]
         else:
             kwargs: dict = {"limit": offset + limit}
             if len(matches) < len(cache.live):
@@ -518,20 +640,17 @@ def _run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limi
             page = [(n, score if sort == "relevance" and text else None) for score, n in top]
     body_terms = {t for f, t in terms if f == "body"}
     hits = [_hit(gen, n, score, body_terms) for n, score in page]
-    suggestion = _suggest(searcher, text) if text and strict_total < 3 else None
+    suggestion = _suggest(gen, text) if text and strict_total < RARE else None
     return EngineResult(len(matches), hits, facets, suggestion, relaxed)
 
 
 def _hit(gen: Generation, docnum: int, score: float | None, terms: set[str]) -> EngineHit:
     stored = gen.searcher.stored_fields(docnum)
     body = stored.get("body", "")
-    snippet = ""
-    if terms:
-        snippet = highlight.highlight(body, terms, gen.ix.schema["body"].analyzer,
-                                      gen.fragmenter, gen.formatter, top=2)
-    if not snippet:
+    text = snippet(body, terms) if terms else ""
+    if not text:  # no query words in the body: the lead
         cut = body[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(body) > SNIPPET_CHARS else body
-        snippet = html.escape(cut, quote=False) + (" …" if len(body) > SNIPPET_CHARS else "")
+        text = html.escape(cut, quote=False) + (" …" if len(body) > SNIPPET_CHARS else "")
     published = stored.get("published")
     return EngineHit(
         id=stored["id"], title=stored.get("title", ""), url=stored.get("url", ""),
@@ -540,7 +659,7 @@ def _hit(gen: Generation, docnum: int, score: float | None, terms: set[str]) -> 
         countries=[c for c in stored.get("country", "").split(",") if c],
         officials=json.loads(stored.get("officials_json") or "[]"),
         score=round(score, 3) if score is not None else None,
-        snippet=snippet,
+        snippet=text,
     )
 
 
@@ -548,23 +667,69 @@ _WORD = re.compile(r"(?<![:\w])([^\W\d_]{3,})(?![:\w])")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 
 
-def _suggest(searcher, text: str) -> str | None:
-    """Replace words the index has never seen with their closest known spelling."""
-    reader = searcher.reader()
-    corrector = searcher.corrector("spell")
-    analyzer = searcher.schema["body"].analyzer
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
 
-    def known(word: str) -> bool:
+
+def _distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance."""
+    prev2, prev = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if prev2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, prev2[j - 2] + 1)
+            cur.append(cost)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+@dataclass
+class Speller:
+    """Did-you-mean over the titles' words: a symmetric-delete index (as SymSpell).
+
+    A word and a known word that share a one-letter deletion (or are one
+    deletion apart) are within two edits: covers a dropped, added, changed or
+    swapped letter, with a dictionary look-up instead of a scan of the lexicon.
+    """
+
+    freq: dict[str, int]
+    by_delete: dict[str, list[str]]
+
+    @classmethod
+    def load(cls, reader) -> Speller:
+        freq = {t.decode(): info.doc_frequency() for t, info in reader.iter_field("spell")}
+        by_delete: dict[str, list[str]] = {}
+        for word in freq:
+            if len(word) >= 3 and word.isalpha():
+                for key in _deletes(word) | {word}:
+                    by_delete.setdefault(key, []).append(word)
+        return cls(freq, by_delete)
+
+    def correct(self, word: str) -> str | None:
+        candidates = {c for key in _deletes(word) | {word} for c in self.by_delete.get(key, ())}
+        ranked = sorted((_distance(word, c), -self.freq[c], c) for c in candidates if c != word)
+        return ranked[0][2] if ranked and ranked[0][0] <= 2 else None
+
+
+def _suggest(gen: Generation, text: str) -> str | None:
+    """Replace words the index has never seen with their closest known spelling."""
+    reader = gen.searcher.reader()
+    analyzer = gen.ix.schema["body"].analyzer
+
+    def frequency(word: str) -> int | None:
         stems = [t.text for t in analyzer(word)]
-        return (reader.doc_frequency("spell", word.lower()) > 0 or not stems
-                or any(reader.doc_frequency("body", s) for s in stems))
+        return max(reader.doc_frequency("body", s) for s in stems) if stems else None
 
     def fix(match: re.Match) -> str:
         word = match.group(1)
-        if word in _OPERATORS or known(word):
-            return word
-        found = corrector.suggest(word.lower(), limit=1, maxdist=2, prefix=1)
-        return found[0] if found else word
+        seen = frequency(word)
+        if word in _OPERATORS or seen is None or seen >= RARE:
+            return word  # an operator, a stop word, or a word the articles use
+        better = gen.speller.correct(word.lower())
+        # a rare word is kept unless a far more common spelling is close to it
+        return better if better and (not seen or (frequency(better) or 0) >= 10 * seen) else word
 
     corrected = _WORD.sub(fix, text)
     return corrected if corrected.lower() != text.lower() else None
