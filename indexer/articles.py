@@ -50,6 +50,7 @@ class Article:
     countries: tuple[str, ...] = ()
     officials: tuple[Official, ...] = ()
     source_tags: dict[str, list[str]] = field(default_factory=dict)
+    country_mentions: dict[str, int] = field(default_factory=dict)  # per code, for display
 
     @property
     def content_hash(self) -> str:
@@ -57,13 +58,15 @@ class Article:
         h = hashlib.blake2b(digest_size=12)
         for part in (self.title, self.body, self.url, self.source, iso(self.published) or "",
                      "|".join(self.authors), self.language, "|".join(self.countries),
-                     "|".join(f"{o.name}/{o.role}/{o.country}" for o in self.officials)):
+                     "|".join(f"{o.name}/{o.role}/{o.country}" for o in self.officials),
+                     "|".join(f"{k}={v}" for k, v in sorted(self.country_mentions.items()))):
             h.update(part.encode("utf-8", "surrogatepass"))
             h.update(b"\x00")
         return h.hexdigest()
 
-    def with_entities(self, countries, officials) -> Article:
-        return replace(self, countries=tuple(countries), officials=tuple(officials))
+    def with_entities(self, countries, officials, mentions: dict[str, int] | None = None) -> Article:
+        return replace(self, countries=tuple(countries), officials=tuple(officials),
+                       country_mentions=dict(mentions or {}))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,6 +75,7 @@ class Article:
             "language": self.language, "countries": list(self.countries),
             "officials": [o.to_json() for o in self.officials],
             "source_tags": self.source_tags,
+            "country_mentions": self.country_mentions,
         }
 
     @classmethod
@@ -100,7 +104,17 @@ class Article:
             countries=tuple(str(c).upper() for c in data.get("countries") or ()),
             officials=tuple(Official.from_json(o) for o in data.get("officials") or ()),
             source_tags={str(k): [str(x) for x in v] for k, v in tags.items()},
+            country_mentions=_mentions(data.get("country_mentions")),
         )
+
+
+def _mentions(value: Any) -> dict[str, int]:
+    if not isinstance(value, dict):
+        return {}
+    try:
+        return {str(k).upper(): int(v) for k, v in value.items()}
+    except (TypeError, ValueError):
+        raise BadInput("country_mentions must map codes to counts") from None
 
 
 _TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref|cmpid)=", re.I)

@@ -28,13 +28,14 @@ CREATE TABLE IF NOT EXISTS articles (
     countries TEXT NOT NULL DEFAULT '[]',
     officials TEXT NOT NULL DEFAULT '[]',
     source_tags TEXT NOT NULL DEFAULT '{}',
+    country_mentions TEXT NOT NULL DEFAULT '{}',
     content_hash TEXT NOT NULL,
     updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
 """
 COLUMNS = ("id", "url", "source", "title", "body", "published", "authors", "language",
-           "countries", "officials", "source_tags", "content_hash")
+           "countries", "officials", "source_tags", "country_mentions", "content_hash")
 
 
 @dataclass
@@ -54,7 +55,8 @@ def _row(article: Article) -> tuple:
             json.dumps(list(article.authors), ensure_ascii=False), article.language,
             json.dumps(list(article.countries)),
             json.dumps([o.to_json() for o in article.officials], ensure_ascii=False),
-            json.dumps(article.source_tags, ensure_ascii=False), article.content_hash)
+            json.dumps(article.source_tags, ensure_ascii=False),
+            json.dumps(article.country_mentions), article.content_hash)
 
 
 def _article(row: sqlite3.Row) -> Article:
@@ -64,6 +66,7 @@ def _article(row: sqlite3.Row) -> Article:
         language=row["language"], countries=tuple(json.loads(row["countries"])),
         officials=tuple(Official.from_json(o) for o in json.loads(row["officials"])),
         source_tags=json.loads(row["source_tags"]),
+        country_mentions=json.loads(row["country_mentions"]),
     )
 
 

@@ -40,7 +40,7 @@ def test_json_round_trip_keeps_every_field():
         id="x1", title="T", body="B", url="https://e.org/x", source="S",
         published=parse_date("2024-01-02"), authors=("Ann",), countries=("US", "IL"),
         officials=(Official("Lloyd Austin", "Defense Secretary", "US"),),
-        source_tags={"places": ["usa"]})
+        source_tags={"places": ["usa"]}, country_mentions={"US": 3, "IL": 1})
     assert Article.from_json(article.to_json()) == article
     assert article.to_json()["officials"] == [
         {"name": "Lloyd Austin", "role": "Defense Secretary", "country": "US"}]

@@ -117,7 +117,8 @@ def tag(article: Article) -> Article:
     """The article with its ``countries`` and ``officials`` facets filled in."""
     year = article.published.year if article.published else None
     ex = extract(article.title, article.body, year=year)
-    return article.with_entities(ex.country_codes(), ex.official_list())
+    return article.with_entities(ex.country_codes(), ex.official_list(),
+                                 {c.code: c.mentions for c in ex.countries if c.salient})
 
 
 def official_label(o: Official) -> str:
