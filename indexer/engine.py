@@ -39,7 +39,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
@@ -261,6 +261,16 @@ class EngineResult:
     facets: dict[str, list[tuple[str, int]]]
     suggestion: str | None = None
     relaxed: bool = False
+    timeline: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _column_date(column, docnum: int) -> datetime | None:
+    """A doc's published date from the sortable column; undated docs hold no valid date."""
+    try:
+        value = column[docnum]
+    except (OverflowError, ValueError):
+        return None
+    return value if isinstance(value, datetime) and value.year > 1 else None
 
 
 @dataclass
@@ -271,11 +281,14 @@ class FacetCache:
     docs: dict[str, dict[str, frozenset[int]]] = field(default_factory=dict)
     values: dict[str, dict[int, tuple[str, ...]]] = field(default_factory=dict)
     official_info: dict[str, tuple[str, str]] = field(default_factory=dict)
+    published: list[datetime | None] = field(default_factory=list)
 
     @classmethod
     def load(cls, reader) -> FacetCache:
         live = frozenset(reader.all_doc_ids())
         cache = cls(live)
+        column = reader.column_reader("published")
+        cache.published = [_column_date(column, n) for n in range(reader.doc_count_all())]
         for name in FACETS:
             docs: dict[str, frozenset[int]] = {}
             values: dict[int, list[str]] = {}
@@ -302,6 +315,26 @@ class FacetCache:
         """Docs having any of ``values`` (OR within a facet)."""
         sets = [self.docs[facet].get(v, frozenset()) for v in values]
         return frozenset().union(*sets)
+
+    def timeline(self, docs: set[int]) -> list[tuple[str, int]]:
+        """Matches per day (spans up to ~2 months) or per month, gaps filled with zeros."""
+        dates = [d for d in map(self.published.__getitem__, docs) if d]
+        if not dates:
+            return []
+        first, last = min(dates), max(dates)
+        if (last - first).days <= 62:
+            counts = Counter(d.strftime("%Y-%m-%d") for d in dates)
+            keys, day = [], first.date()
+            while day <= last.date():
+                keys.append(day.isoformat())
+                day += timedelta(days=1)
+        else:
+            counts = Counter(d.strftime("%Y-%m") for d in dates)
+            keys, (y, m) = [], (first.year, first.month)
+            while (y, m) <= (last.year, last.month):
+                keys.append(f"{y:04d}-{m:02d}")
+                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return [(k, counts.get(k, 0)) for k in keys]
 
     def count(self, facet: str, docs: set[int], limit: int | None) -> list[tuple[str, int]]:
         """``(value, count)`` pairs, most frequent first, over the docs ``docs``."""
@@ -483,10 +516,22 @@ class Engine:
 
     def run(self, *, text: str, filters: dict[str, tuple[str, ...]],
             date_from: datetime | None, date_to: datetime | None, sort: str,
-            offset: int, limit: int, facet_limit: int | None = 50) -> EngineResult:
+            offset: int, limit: int, facet_limit: int | None = 50,
+            timeline: bool = False) -> EngineResult:
         gen = self.generation()
         with gen.lock:
-            return _run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limit)
+            return _run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limit,
+                        timeline)
+
+    def more_like(self, article_id: str, top: int = 5) -> list[EngineHit]:
+        """Articles whose key body terms are most like this one's (Whoosh's Bo1 model)."""
+        gen = self.generation()
+        with gen.lock:
+            docnum = gen.searcher.document_number(id=article_id)
+            if docnum is None:
+                return []
+            results = gen.searcher.more_like(docnum, "body", top=top, numterms=12)
+            return [_hit(gen, hit.docnum, hit.score, set()) for hit in results]
 
     def stats(self) -> dict:
         path = current_generation(self.root)
@@ -597,7 +642,8 @@ def _bm25(gen: Generation, terms, docs: set[int], need: int) -> list[tuple[int, 
     return heapq.nlargest(need, scores.items(), key=itemgetter(1))
 
 
-def _run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limit) -> EngineResult:
+def _run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limit,
+         timeline=False) -> EngineResult:
     searcher, cache = gen.searcher, gen.facets
     q = parse(gen, text) if text else query.Every()
     if text and q is query.NullQuery:
@@ -611,11 +657,15 @@ def _run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limi
     relaxed = bool(text and words > 1 and (not base or (words >= 4 and len(base) < FEW)))
     if relaxed:
         base = set().union(*(gen.docs(f, t) for f, t in terms))
-    if date_from or date_to:
-        span = query.DateRange("published", date_from and date_from.replace(tzinfo=None),
-                               date_to and date_to.replace(tzinfo=None))
-        base &= set(searcher.docs_for_query(span))
     chosen = {name: cache.selected(name, values) for name, values in filters.items() if values}
+    histogram = []
+    if timeline:  # like a facet: given every filter but its own (the dates)
+        histogram = cache.timeline(base.intersection(*chosen.values()) if chosen else base)
+    if date_from or date_to:
+        low = date_from.replace(tzinfo=None) if date_from else datetime.min
+        high = date_to.replace(tzinfo=None) if date_to else datetime.max
+        published = cache.published
+        base = {n for n in base if published[n] and low <= published[n] <= high}
     matches = base.intersection(*chosen.values()) if chosen else base
     facets = {}
     for name in FACETS:
@@ -641,7 +691,7 @@ def _run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limi
     body_terms = {t for f, t in terms if f == "body"}
     hits = [_hit(gen, n, score, body_terms) for n, score in page]
     suggestion = _suggest(gen, text) if text and strict_total < RARE else None
-    return EngineResult(len(matches), hits, facets, suggestion, relaxed)
+    return EngineResult(len(matches), hits, facets, suggestion, relaxed, histogram)
 
 
 def _hit(gen: Generation, docnum: int, score: float | None, terms: set[str]) -> EngineHit:

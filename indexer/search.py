@@ -147,7 +147,7 @@ class SearchResult:
     suggestion: str | None
     took_ms: float
     relaxed: bool = False
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    timeline: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -165,6 +165,7 @@ class SearchResult:
             "facets": {name: [v.to_json() for v in values] for name, values in self.facets.items()},
             "suggestion": self.suggestion,
             "relaxed": self.relaxed,
+            "timeline": [{"period": period, "count": count} for period, count in self.timeline],
         }
 
 
@@ -187,14 +188,16 @@ class SearchService:
             return official_label(Official(value, role, country))
         return value
 
-    def search(self, req: SearchRequest, facet_limit: int | None = 50) -> SearchResult:
+    def search(self, req: SearchRequest, facet_limit: int | None = 50,
+               timeline: bool = True) -> SearchResult:
+        """Run ``req``; ``facet_limit`` caps each facet's values (None: all of them)."""
         started = time.perf_counter()
         raw = self.engine.run(
             text=req.q.strip(), filters=req.filters(),
             date_from=_day_start(req.date_from),
             date_to=_day_start(req.date_to) + timedelta(days=1, microseconds=-1) if req.date_to else None,
             sort=req.sort, offset=(req.page - 1) * req.per_page, limit=req.per_page,
-            facet_limit=facet_limit)
+            facet_limit=facet_limit, timeline=timeline)
         facets = {}
         for name, counts in raw.facets.items():
             selected = set(getattr(req, name))
@@ -204,7 +207,12 @@ class SearchService:
             values += [FacetValue(v, self.label(name, v), 0, True) for v in selected - shown]
             facets[name] = values
         took = round((time.perf_counter() - started) * 1000, 2)
-        return SearchResult(req, raw.total, raw.hits, facets, raw.suggestion, took, raw.relaxed)
+        return SearchResult(req, raw.total, raw.hits, facets, raw.suggestion, took, raw.relaxed,
+                            raw.timeline)
+
+    def more_like(self, article_id: str, top: int = 5) -> list[EngineHit]:
+        """Similar articles from the index (for an article page's "more like this")."""
+        return self.engine.more_like(article_id, top)
 
     def article(self, article_id: str) -> Article:
         if not self.data.store_path.exists():

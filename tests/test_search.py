@@ -110,3 +110,29 @@ def _multi(pairs):
     for k, v in pairs:
         out.setdefault(k, []).append(v)
     return out
+
+
+def test_timeline_counts_matches_per_day_given_the_other_filters(service):
+    result = search(service, q="lebanon", **{"from": "2024-09-25"})
+    assert result.total == 1  # the date filter narrows the hits...
+    # ...but the timeline, like a facet, shows every date the other filters allow
+    timeline = dict(result.timeline)
+    assert timeline["2024-09-24"] == 1 and timeline["2024-09-25"] == 1
+    assert len(timeline) == 2
+    assert result.to_json()["timeline"][0] == {"period": "2024-09-24", "count": 1}
+
+
+def test_timeline_switches_to_months_for_long_spans(service):
+    periods = [p for p, _ in search(service).timeline]
+    assert periods == ["2024-03", "2024-04", "2024-05", "2024-06", "2024-07", "2024-08", "2024-09"]
+
+
+def test_more_like_this(service):
+    similar = [h.id for h in service.more_like("a1")]
+    assert similar and similar[0] == "a5" and "a1" not in similar
+
+
+def test_all_facet_values_on_request(service):
+    result = service.search(SearchRequest(), facet_limit=1)
+    assert len(result.facets["country"]) == 1
+    assert len(service.search(SearchRequest(), facet_limit=None).facets["country"]) == 5
