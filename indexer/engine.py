@@ -39,7 +39,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
@@ -282,6 +282,7 @@ class FacetCache:
     values: dict[str, dict[int, tuple[str, ...]]] = field(default_factory=dict)
     official_info: dict[str, tuple[str, str]] = field(default_factory=dict)
     published: list[datetime | None] = field(default_factory=list)
+    days: list[str | None] = field(default_factory=list)  # "YYYY-MM-DD" per doc, for the timeline
 
     @classmethod
     def load(cls, reader) -> FacetCache:
@@ -289,6 +290,7 @@ class FacetCache:
         cache = cls(live)
         column = reader.column_reader("published")
         cache.published = [_column_date(column, n) for n in range(reader.doc_count_all())]
+        cache.days = [d.date().isoformat() if d else None for d in cache.published]
         for name in FACETS:
             docs: dict[str, frozenset[int]] = {}
             values: dict[int, list[str]] = {}
@@ -318,23 +320,23 @@ class FacetCache:
 
     def timeline(self, docs: set[int]) -> list[tuple[str, int]]:
         """Matches per day (spans up to ~2 months) or per month, gaps filled with zeros."""
-        dates = [d for d in map(self.published.__getitem__, docs) if d]
-        if not dates:
+        days = Counter(map(self.days.__getitem__, docs))  # counted in C
+        days.pop(None, None)
+        if not days:
             return []
-        first, last = min(dates), max(dates)
+        first = date.fromisoformat(min(days))
+        last = date.fromisoformat(max(days))
         if (last - first).days <= 62:
-            counts = Counter(d.strftime("%Y-%m-%d") for d in dates)
-            keys, day = [], first.date()
-            while day <= last.date():
-                keys.append(day.isoformat())
-                day += timedelta(days=1)
-        else:
-            counts = Counter(d.strftime("%Y-%m") for d in dates)
-            keys, (y, m) = [], (first.year, first.month)
-            while (y, m) <= (last.year, last.month):
-                keys.append(f"{y:04d}-{m:02d}")
-                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-        return [(k, counts.get(k, 0)) for k in keys]
+            keys = [(first + timedelta(n)).isoformat() for n in range((last - first).days + 1)]
+            return [(k, days.get(k, 0)) for k in keys]
+        months: Counter = Counter()
+        for day, n in days.items():
+            months[day[:7]] += n
+        keys, (y, m) = [], (first.year, first.month)
+        while (y, m) <= (last.year, last.month):
+            keys.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return [(k, months.get(k, 0)) for k in keys]
 
     def count(self, facet: str, docs: set[int], limit: int | None) -> list[tuple[str, int]]:
         """``(value, count)`` pairs, most frequent first, over the docs ``docs``."""

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
 """
+ADDED_COLUMNS = {"country_mentions": "TEXT NOT NULL DEFAULT '{}'"}
 COLUMNS = ("id", "url", "source", "title", "body", "published", "authors", "language",
            "countries", "officials", "source_tags", "country_mentions", "content_hash")
 
@@ -85,9 +86,18 @@ class Store:
                 self.db = sqlite3.connect(self.path, check_same_thread=False)
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.executescript(SCHEMA)
+                self._migrate()
             self.db.row_factory = sqlite3.Row
         except sqlite3.DatabaseError as exc:
             raise BadInput(f"{self.path}: not a newsdesk article store ({exc})") from exc
+
+    def _migrate(self) -> None:
+        """Add columns that newer versions added, so older stores keep working."""
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
+        with self.db:
+            for column, ddl in ADDED_COLUMNS.items():
+                if column not in have:
+                    self.db.execute(f"ALTER TABLE articles ADD COLUMN {column} {ddl}")
 
     def close(self) -> None:
         self.db.close()

@@ -50,3 +50,21 @@ def test_a_corrupt_store_file_is_a_clear_error(tmp_path):
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(BadInput, match="not a newsdesk article store"):
         Store(path)
+
+
+def test_an_older_store_gains_new_columns(tmp_path):
+    import sqlite3
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE articles (id TEXT PRIMARY KEY, url TEXT NOT NULL DEFAULT '', "
+               "source TEXT NOT NULL DEFAULT '', title TEXT NOT NULL DEFAULT '', body TEXT NOT "
+               "NULL DEFAULT '', published TEXT, authors TEXT NOT NULL DEFAULT '[]', language "
+               "TEXT NOT NULL DEFAULT 'en', countries TEXT NOT NULL DEFAULT '[]', officials TEXT "
+               "NOT NULL DEFAULT '[]', source_tags TEXT NOT NULL DEFAULT '{}', content_hash TEXT "
+               "NOT NULL, updated_at TEXT)")
+    db.execute("INSERT INTO articles (id, title, content_hash) VALUES ('old', 'Old', 'x')")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.get("old").country_mentions == {}
+        assert store.upsert([Article(id="new", title="New", country_mentions={"JP": 2})]).added == 1
