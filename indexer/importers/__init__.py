@@ -7,6 +7,10 @@ to skip, by name and with the reason, while the rest of the import goes on.
 from __future__ import annotations
 
 import importlib
+import os
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from functools import partial
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,16 +64,39 @@ def input_files(fmt: str, paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
+def read_file(fmt: str, path: Path, tagger: Callable[[Article], Article] | None,
+              options: dict) -> list[Article | Skipped]:
+    """Everything one file yields, tagged; a file that fails ends with a Skipped saying why.
+
+    A module-level function, so worker processes can run it.
+    """
+    items: list[Article | Skipped] = []
+    try:
+        for item in reader(fmt)(path, **options):
+            if isinstance(item, Article) and tagger and not (item.countries or item.officials):
+                item = tagger(item)
+            items.append(item)
+    except (OSError, UnicodeDecodeError, ValueError, BadInput) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        items.append(Skipped(str(path), reason))
+    return items
+
+
 def run_import(store: Store, fmt: str, paths: Iterable[str | Path], *,
                tagger: Callable[[Article], Article] | None = None,
-               progress: Callable[[int], None] | None = None, **options) -> ImportReport:
+               progress: Callable[[int], None] | None = None, procs: int | None = None,
+               **options) -> ImportReport:
     """Import ``paths`` in format ``fmt`` into ``store``; never stops on one bad file.
 
-    ``tagger`` fills in countries and officials for articles that have none
-    (an exported JSONL keeps the entities it carries).
+    Files are parsed and tagged in ``procs`` worker processes (default: up to two,
+    when there are several files); the store is written by this process alone,
+    in batches, each one transaction.  ``tagger`` fills in countries and
+    officials for articles that have none (an exported JSONL keeps its own).
     """
-    read = reader(fmt)
-    report = ImportReport()
+    reader(fmt)  # an unknown format fails before any work
+    files = input_files(fmt, paths)
+    procs = procs or min(2, os.cpu_count() or 1)
+    report = ImportReport(files=len(files))
     batch: list[Article] = []
 
     def flush() -> None:
@@ -78,20 +105,20 @@ def run_import(store: Store, fmt: str, paths: Iterable[str | Path], *,
             progress(len(batch))
         batch.clear()
 
-    for path in input_files(fmt, paths):
-        report.files += 1
-        try:
-            for item in read(path, **options):
+    work = partial(read_file, fmt, tagger=tagger, options=options)
+    with ExitStack() as stack:
+        if procs > 1 and len(files) > 1:
+            pool = stack.enter_context(ProcessPoolExecutor(procs))
+            results = pool.map(work, files, chunksize=max(1, len(files) // (8 * procs)))
+        else:
+            results = map(work, files)
+        for items in results:
+            for item in items:
                 if isinstance(item, Skipped):
                     report.skipped.append(item)
                     continue
-                if tagger and not (item.countries or item.officials):
-                    item = tagger(item)
                 batch.append(item)
                 if len(batch) >= BATCH:
                     flush()
-        except (OSError, UnicodeDecodeError, ValueError, BadInput) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            report.skipped.append(Skipped(str(path), reason))
-        flush()
+    flush()
     return report
