@@ -6,6 +6,7 @@ sub-command; errors print one line on stderr and exit non-zero.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections import Counter
 from pathlib import Path
@@ -24,11 +25,20 @@ def _progress(total: int | None, unit: str):
 
 
 class _Group(click.Group):
+    """Turns expected failures into one line on stderr and exit status 1."""
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except NewsdeskError as exc:
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:  # a full disk, a file too large, a permission problem
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise click.ClickException(f"{exc.strerror or exc}{where}; nothing was lost, "
+                                       "the last good index and store are unchanged") from exc
+        except sqlite3.Error as exc:
+            raise click.ClickException(f"article store: {exc}; the last transaction was "
+                                       "rolled back") from exc
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -172,7 +182,8 @@ def stats(data, as_json):
     else:
         click.echo(f"articles: {info['articles']}  indexed: {info['indexed']}")
         idx = info["index"]
-        click.echo(f"index: {idx['generation']} built {idx['built']} ({idx['size_bytes']:,} bytes)")
+        click.echo(f"index: {idx['generation']} built {idx['built']} ({idx['size_bytes']:,} bytes, "
+                   f"{idx['age_seconds']} s ago)")
         click.echo("facets: " + ", ".join(f"{k} {v}" for k, v in info["facets"].items()))
     return info
 
@@ -230,3 +241,7 @@ def serve(data, host, port, workers, debug):
 
 def main() -> None:
     cli(prog_name="newsdesk")
+
+
+if __name__ == "__main__":
+    main()

@@ -541,7 +541,9 @@ class Engine:
             return {"generation": None, "built": None, "size_bytes": 0, "documents": 0}
         gen = self.generation()
         size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
+        age = (datetime.now(timezone.utc) - gen.built).total_seconds()
         return {"generation": path.name, "built": gen.built.isoformat(), "size_bytes": size,
+                "age_seconds": round(age),
                 "documents": len(gen.facets.live),
                 "facets": {name: len(gen.facets.docs[name]) for name in FACETS}}
 

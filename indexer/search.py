@@ -230,5 +230,6 @@ class SearchService:
                 articles = store.count()
         info = self.engine.stats()
         return {"articles": articles, "indexed": info.pop("documents"),
-                "index": {k: info[k] for k in ("generation", "built", "size_bytes")},
+                "index": {**{k: info[k] for k in ("generation", "built", "size_bytes")},
+                          "age_seconds": info.get("age_seconds")},
                 "facets": info.get("facets", {name: 0 for name in FACETS})}

@@ -106,3 +106,32 @@ def test_entities_command_shows_evidence(tmp_path):
     text = "Israel's Gallant visits Washington\n\n" + story.read_text().split("\n\n", 1)[1]
     for start, end, span in gallant["evidence"]:
         assert text[start:end] == span
+
+
+def test_a_full_disk_during_reindex_loses_nothing(data_dir):
+    """A real write failure: the child may write no file larger than 64 KiB (RLIMIT_FSIZE)."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    def small_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes fail with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    before = json.loads(run("stats", "--json", data=data_dir.root).output)["index"]
+    big = data_dir.root.parent / "big.jsonl"
+    big.write_text("".join(json.dumps({"id": f"b{n}", "title": f"Story {n}",
+                                       "body": "words " * 2000 + str(n)}) + "\n"
+                           for n in range(40)))
+    run("import", "jsonl", big, data=data_dir.root)
+    result = subprocess.run(
+        [sys.executable, "-m", "indexer.cli", "--data-dir", str(data_dir.root), "reindex"],
+        capture_output=True, text=True, preexec_fn=small_disk)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("Error: File too large")
+    assert "nothing was lost" in result.stderr
+    after = json.loads(run("stats", "--json", data=data_dir.root).output)
+    assert after["index"]["generation"] == before["generation"] and after["indexed"] == 5
+    assert [p.name for p in data_dir.index_root.glob("gen-*")] == [before["generation"]]
+    assert after["articles"] == 45
