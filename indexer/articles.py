@@ -64,7 +64,7 @@ class Article:
             h.update(b"\x00")
         return h.hexdigest()
 
-    def with_entities(self, countries, officials, mentions: dict[str, int] | None = None) -> Article:
+    def with_entities(self, countries, officials, mentions: dict | None = None) -> Article:
         return replace(self, countries=tuple(countries), officials=tuple(officials),
                        country_mentions=dict(mentions or {}))
 

@@ -166,7 +166,8 @@ def search(data, q, as_json, date_from, date_to, **params):
                + (f" — did you mean: {result.suggestion}?" if result.suggestion else ""))
     for n, hit in enumerate(result.hits, (req.page - 1) * req.per_page + 1):
         day = hit.published.date().isoformat() if hit.published else "undated"
-        click.echo(f"{n:>3}. {hit.title}  [{hit.source}, {day}, {','.join(hit.countries)}]  {hit.id}")
+        where = f"{hit.source}, {day}, {','.join(hit.countries)}"
+        click.echo(f"{n:>3}. {hit.title}  [{where}]  {hit.id}")
     return result
 
 

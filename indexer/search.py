@@ -173,6 +173,10 @@ def _day_start(d: date | None) -> datetime | None:
     return datetime(d.year, d.month, d.day, tzinfo=timezone.utc) if d else None
 
 
+def _day_end(d: date | None) -> datetime | None:
+    return _day_start(d) + timedelta(days=1, microseconds=-1) if d else None
+
+
 class SearchService:
     """Search, articles and stats for one data dir; share one per process."""
 
@@ -195,7 +199,7 @@ class SearchService:
         raw = self.engine.run(
             text=req.q.strip(), filters=req.filters(),
             date_from=_day_start(req.date_from),
-            date_to=_day_start(req.date_to) + timedelta(days=1, microseconds=-1) if req.date_to else None,
+            date_to=_day_end(req.date_to),
             sort=req.sort, offset=(req.page - 1) * req.per_page, limit=req.per_page,
             facet_limit=facet_limit, timeline=timeline)
         facets = {}

@@ -1,0 +1,155 @@
+"""Writing the index: generations, the atomic swap, incremental updates, one writer at a time."""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index
+
+from ..articles import Article
+from ..errors import NewsdeskError
+from .schema import make_schema, to_document
+
+
+def _generations(root: Path) -> list[Path]:
+    return sorted(p for p in root.glob("gen-*") if p.is_dir())
+
+
+def current_generation(root: Path) -> Path | None:
+    """The live generation's folder, or None when no index was ever built."""
+    try:
+        name = (root / "CURRENT").read_text().strip()
+    except FileNotFoundError:
+        return None
+    path = root / name
+    return path if path.is_dir() else None
+
+
+def _set_current(root: Path, gen: Path) -> None:
+    tmp = root / f"CURRENT.{os.getpid()}.tmp"
+    tmp.write_text(gen.name + "\n")
+    with open(tmp) as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, root / "CURRENT")
+    dir_fd = os.open(root, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+@contextmanager
+def write_lock(root: Path):
+    """One writer at a time per index; a second one gets a clear error."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / "write.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise NewsdeskError("another index or reindex is running on this data dir") from None
+        yield
+
+
+@dataclass
+class WriteReport:
+    generation: str
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    rebuilt: bool = False
+
+    @property
+    def changed(self) -> int:
+        return self.added + self.updated + self.deleted
+
+
+def _writer(ix, procs: int):
+    if procs > 1:
+        return ix.writer(procs=procs, multisegment=True, limitmb=256)
+    return ix.writer(limitmb=256)
+
+
+def build(root: Path, articles: Iterable[Article], *, procs: int | None = None) -> WriteReport:
+    """Write every article into a fresh generation, then swap it in atomically.
+
+    Readers keep using the old generation until ``CURRENT`` is replaced; a
+    build that dies half-way leaves an orphan folder that the next build
+    removes, and the old index untouched.
+    """
+    procs = procs or min(2, os.cpu_count() or 1)
+    with write_lock(root):
+        gens = _generations(root)
+        live = current_generation(root)
+        number = int(gens[-1].name.split("-")[1]) + 1 if gens else 1
+        gen = root / f"gen-{number:06d}"
+        gen.mkdir()
+        ix = index.create_in(gen, make_schema())
+        writer = _writer(ix, procs)
+        report = WriteReport(gen.name, rebuilt=True)
+        try:
+            for article in articles:
+                writer.add_document(**to_document(article))
+                report.added += 1
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(gen, ignore_errors=True)
+            raise
+        _set_current(root, gen)
+        for old in gens:
+            if old != live:          # orphans of killed builds
+                shutil.rmtree(old, ignore_errors=True)
+        if live:
+            shutil.rmtree(live, ignore_errors=True)  # open readers keep their files (POSIX)
+        return report
+
+
+def indexed_hashes(gen: Path) -> dict[str, str]:
+    """``{id: content_hash}`` of the live documents in one generation (from columns)."""
+    ix = index.open_dir(gen)
+    with ix.reader() as reader:
+        ids = reader.column_reader("id")
+        hashes = reader.column_reader("content_hash")
+        return {ids[n].decode() if isinstance(ids[n], bytes) else ids[n]:
+                hashes[n].decode() if isinstance(hashes[n], bytes) else hashes[n]
+                for n in reader.all_doc_ids()}
+
+
+def update(root: Path, store_hashes: dict[str, str], fetch) -> WriteReport:
+    """Bring the live generation up to the store: add, replace and delete by id.
+
+    ``store_hashes`` is ``{id: content_hash}`` of the store and ``fetch(ids)``
+    yields those Articles.  Nothing is written when nothing changed.
+    """
+    gen = current_generation(root)
+    if gen is None:
+        return build(root, fetch(sorted(store_hashes)))
+    with write_lock(root):
+        indexed = indexed_hashes(gen)
+        changed = [i for i, h in store_hashes.items() if indexed.get(i) != h]
+        gone = [i for i in indexed if i not in store_hashes]
+        report = WriteReport(gen.name)
+        if not (changed or gone):
+            return report
+        ix = index.open_dir(gen)
+        writer = _writer(ix, 1)
+        try:
+            for article_id in gone:
+                writer.delete_by_term("id", article_id)
+                report.deleted += 1
+            for article in fetch(sorted(changed)):
+                if article.id in indexed:
+                    report.updated += 1
+                else:
+                    report.added += 1
+                writer.update_document(**to_document(article))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        return report

@@ -1,0 +1,58 @@
+"""The index schema, how an Article becomes a document, and the query parser: one place each."""
+from __future__ import annotations
+
+import json
+
+from whoosh import qparser
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+
+from ..articles import Article
+
+FACETS = ("country", "official", "source")
+TEXT_FIELDS = ("title", "body")
+
+
+def make_schema() -> Schema:
+    """The one schema: ranked text fields, facet fields, stored fields for hits."""
+    analyzer = StemmingAnalyzer()
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        content_hash=ID(stored=True, sortable=True),
+        title=TEXT(analyzer=analyzer, stored=True, field_boost=2.5),
+        body=TEXT(analyzer=analyzer, stored=True),
+        spell=TEXT(analyzer=StandardAnalyzer(stoplist=None), phrase=False),
+        country=KEYWORD(stored=True, commas=True, scorable=False),
+        official=KEYWORD(stored=True, commas=True, scorable=False),
+        official_info=KEYWORD(commas=True, scorable=False),
+        source=ID(stored=True),
+        published=DATETIME(stored=True, sortable=True),
+        url=STORED(),
+        officials_json=STORED(),
+    )
+
+
+def to_document(article: Article) -> dict:
+    return {
+        "id": article.id, "content_hash": article.content_hash,
+        "title": article.title, "body": article.body,
+        "spell": article.title,  # titles: vocabulary for did-you-mean at little cost
+        "country": ",".join(article.countries),
+        "official": ",".join(o.name.replace(",", " ") for o in article.officials),
+        "official_info": ",".join(f"{o.name}|{o.role}|{o.country}".replace(",", " ")
+                                  for o in article.officials),
+        "source": article.source,
+        "published": article.published.replace(tzinfo=None) if article.published else None,
+        "url": article.url,
+        "officials_json": json.dumps([o.to_json() for o in article.officials]),
+    }
+
+
+def make_parser(schema) -> qparser.QueryParser:
+    """Words AND-ed across title and body; "phrases", -exclude, OR, title: work."""
+    parser = qparser.MultifieldParser(["title", "body"], schema, group=qparser.AndGroup)
+    parser.remove_plugin_class(qparser.BoostPlugin)
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    parser.remove_plugin_class(qparser.FieldsPlugin)
+    parser.add_plugin(qparser.FieldsPlugin(r"(?P<text>title|body|source):(?=\S)"))
+    return parser

@@ -1,0 +1,78 @@
+"""Did-you-mean: rare query words replaced by close, far more common ones."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+RARE = 10  # a query word in fewer articles than this may be a misspelling
+
+_WORD = re.compile(r"(?<![:\w])([^\W\d_]{3,})(?![:\w])")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance."""
+    prev2, prev = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if prev2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, prev2[j - 2] + 1)
+            cur.append(cost)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+@dataclass
+class Speller:
+    """Did-you-mean over the titles' words: a symmetric-delete index (as SymSpell).
+
+    A word and a known word that share a one-letter deletion (or are one
+    deletion apart) are within two edits: covers a dropped, added, changed or
+    swapped letter, with a dictionary look-up instead of a scan of the lexicon.
+    """
+
+    freq: dict[str, int]
+    by_delete: dict[str, list[str]]
+
+    @classmethod
+    def load(cls, reader) -> Speller:
+        freq = {t.decode(): info.doc_frequency() for t, info in reader.iter_field("spell")}
+        by_delete: dict[str, list[str]] = {}
+        for word in freq:
+            if len(word) >= 3 and word.isalpha():
+                for key in _deletes(word) | {word}:
+                    by_delete.setdefault(key, []).append(word)
+        return cls(freq, by_delete)
+
+    def correct(self, word: str) -> str | None:
+        candidates = {c for key in _deletes(word) | {word} for c in self.by_delete.get(key, ())}
+        ranked = sorted((_distance(word, c), -self.freq[c], c) for c in candidates if c != word)
+        return ranked[0][2] if ranked and ranked[0][0] <= 2 else None
+
+
+def suggest(gen, text: str) -> str | None:
+    """Replace words the index has never seen with their closest known spelling."""
+    reader = gen.searcher.reader()
+    analyzer = gen.ix.schema["body"].analyzer
+
+    def frequency(word: str) -> int | None:
+        stems = [t.text for t in analyzer(word)]
+        return max(reader.doc_frequency("body", s) for s in stems) if stems else None
+
+    def fix(match: re.Match) -> str:
+        word = match.group(1)
+        seen = frequency(word)
+        if word in _OPERATORS or seen is None or seen >= RARE:
+            return word  # an operator, a stop word, or a word the articles use
+        better = gen.speller.correct(word.lower())
+        # a rare word is kept unless a far more common spelling is close to it
+        return better if better and (not seen or (frequency(better) or 0) >= 10 * seen) else word
+
+    corrected = _WORD.sub(fix, text)
+    return corrected if corrected.lower() != text.lower() else None
