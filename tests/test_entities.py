@@ -152,3 +152,67 @@ def test_seed_article():
         ("Yoav Gallant", "Defense Minister", "IL"),
         ("Patrick Ryder", "Pentagon Spokesman", "US"),
     }
+
+
+# --- traps, metonyms, canonical names and roles (issue examples) ----------------
+
+@pytest.mark.parametrize("title", [
+    "Scientists use a Guinea pig in tests",
+    "Jordan Marsh opens a store in Boston",
+    "ANC president Oliver Tambo meets Canadian leaders",
+])
+def test_more_traps(title):
+    assert not {"GN", "JO"} & set(codes(title))
+    assert officials(title) == set()
+
+
+def test_government_metonyms():
+    assert codes("The Knesset votes as the IDF deploys") == ("IL",)
+    assert codes("Bundesbank holds rates") == ("DE",)
+    assert codes("Pentagon and Kremlin trade words", year=1987) == ("SU", "US")
+
+
+def test_title_links_to_the_official():
+    ex = extract("Talks", "Agriculture Minister Taro Sato met farmers. The minister said prices would rise.")
+    (sato,) = ex.officials
+    assert [e[2] for e in sato.evidence] == ["Taro Sato", "The minister"]
+
+
+def test_one_person_one_facet_value_whatever_the_form():
+    forms = [("x", "Reagan said."), ("x", "President Reagan said."), ("x", "Ronald Reagan said."),
+             ("REAGAN SEES NO TAX RISE", "")]
+    assert {frozenset(officials(t, b, year=1987)) for t, b in forms} == {
+        frozenset({("Ronald Reagan", "President", "US")})}
+    assert officials("x", "Zelenskiy said.", year=2023) == officials("x", "Zelensky said.", year=2023) == {
+        ("Volodymyr Zelensky", "President", "UA")}
+    assert officials("x", "Treasury Secretary James A. Baker said.", year=1987) == {
+        ("James Baker", "Treasury Secretary", "US")}
+    assert officials("x", "Finance Minister Gustavo Petriccioli said.", year=1987) == {
+        ("Gustavo Petricioli", "Finance Minister", "MX")}
+
+
+def test_international_officials_have_no_country():
+    assert officials("x", "IMF Managing Director Michel Camdessus said.", year=1987) == {
+        ("Michel Camdessus", "IMF Managing Director", "")}
+    assert officials("x", "UN Secretary-General Antonio Guterres said.", year=2024) == {
+        ("Antonio Guterres", "UN Secretary-General", "")}
+    assert officials("x", "Hans Muster, president of the World Bank, said.") == {
+        ("Hans Muster", "World Bank President", "")}
+    assert officials("x", "BRUSSELS, March 2 - Industry Commissioner Karl-Heinz Narjes said.") == {
+        ("Karl-Heinz Narjes", "Industry Commissioner", "")}
+
+
+def test_role_spellings_are_normalised():
+    assert officials("x", "British Defence Secretary John Smith said.") == {
+        ("John Smith", "Defense Secretary", "GB")}
+    assert officials("x", "Kenya's Minister of Energy Peter Otieno said.") == {
+        ("Peter Otieno", "Energy Minister", "KE")}
+    assert officials("x", "Federal Reserve Board Vice Chairman Manuel Johnson said.", year=1987) == {
+        ("Manuel Johnson", "Fed Vice Chairman", "US")}
+
+
+def test_non_officials_are_rejected():
+    assert officials("x", "Premier Auction Services Inc said it booked orders.") == set()
+    assert officials("x", "Treasurer Joseph Smorada and Vice President Joseph Doe of the company.") == set()
+    assert officials("x", "Wang Laboratories said Wang would sell more.", year=1987) == set()
+    assert officials("x", "Former Prime Minister Edward Heath spoke.") == set()

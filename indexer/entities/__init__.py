@@ -84,7 +84,7 @@ def extract(title: str, body: str, *, year: int | None = None) -> Extraction:
     text = f"{title}\n\n{body}"
     mentions, line = _countries.find(text, len(title), year)
     main = _main_country(mentions, line)
-    found = _officials.find(text, mentions, main, year)
+    found = _officials.find(text, mentions, main, year, line.code if line else "")
     hits = _country_hits(mentions, len(title), line)
     return Extraction(hits, [OfficialHit(o.name, o.role, o.country, o.evidence) for o in found])
 

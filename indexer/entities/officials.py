@@ -6,7 +6,16 @@ Found by
 - an appositive: "Kiichi Miyazawa, the finance minister,";
 - the small list of well-known officials in data/officials.json (full names, and
   surnames marked "bare" such as "Reagan" or "Biden").
-Later mentions by surname ("Austin", "Gallant") link to the full name and add evidence.
+Later mentions by surname ("Austin", "Gallant") or by title ("the minister", "the
+U.S. president") link to the full name and add evidence.
+
+One person is one facet value across the corpus: names are compared by a key
+that ignores case, diacritics, hyphens, middle initials and doubled letters
+(:func:`name_key`), so "James A. Baker", "Karl-Otto Poehl" and "Petriccioli"
+reach the known official's canonical name, role and country; roles are
+normalised to one spelling (:func:`canonical_role`: "Defence Minister" ->
+"Defense Minister", "Minister of Energy" -> "Energy Minister").  International
+officials (UN, IMF, EC, NATO, OPEC ...) get their institution's role and no country.
 
 A role such as Chairman, Spokesman or Governor counts only after an institution
 ("Fed Chairman", "Pentagon Spokesman") or a country word ("Israeli"), so
@@ -18,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -34,7 +44,7 @@ NAME = rf"{_TOKEN}(?:\s(?:{_PARTICLE}\s)*{_TOKEN}){{0,3}}"
 # Roles that name a non-government post too ("company president"): need a qualifier
 # when written lower case or in an appositive.
 _LOOSE_HEADS = {"president", "vice president", "chancellor", "governor", "gov.", "speaker",
-                "treasurer", "chief of staff", "budget director", "secretary general",
+                "chief of staff", "budget director", "secretary general",
                 "secretary-general", "general secretary", "ambassador", "king", "queen",
                 "emperor", "shah", "pope", "sen.", "rep."}
 
@@ -64,48 +74,89 @@ def _cases(phrases) -> set[str]:
     return out
 
 
+def name_key(name: str) -> str:
+    """A spelling-blind key: "James A. Baker" / "JAMES BAKER" -> "james baker",
+    "Karl-Otto Pöhl" -> "karl oto pohl", "Petriccioli" == "Petricioli"."""
+    s = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    s = re.sub(r"\b[a-z]\.|\b(?:jr|sr|iii|ii)\b\.?", " ", s)  # initials, "Jr.", "III"
+    s = re.sub(r"[-'\u2019.]", " ", s)
+    s = re.sub(r"(.)\1+", r"\1", s)
+    return " ".join(s.split())
+
+
+_HEADS = {"Minister", "Secretary", "Commissioner", "Undersecretary"}
+
+
+def canonical_role(role: str) -> str:
+    """One spelling per role: "Minister of Energy" -> "Energy Minister", "Defence" ->
+    "Defense", "Federal Reserve Board Chairman" -> "Fed Chairman", "Treasury Assistant
+    Secretary" -> "Assistant Treasury Secretary" (tables: data role_words, role_head_words, portfolio_words, role_aliases)."""
+    d = data()
+    role = " ".join(role.split())
+    m = re.fullmatch(r"(.*?)\b(Minister|Secretary|Commissioner)\s+(?:of|for)\s+(?:the\s+)?(.+)", role)
+    if m and m.group(3) not in ("State", "Exchequer", "the Exchequer"):
+        role = f"{m.group(1)}{m.group(3)} {m.group(2)}"
+    role = re.sub(r"\bVice-[Pp]resident\b", "Vice President", role)
+    words = role.split()
+    role = " ".join(d["role_words"].get(w, w) for w in words[:-1]) + " " + d["role_head_words"].get(words[-1], words[-1])
+    role = " ".join(d["portfolio_words"].get(w, w) if nxt in _HEADS else w
+                    for w, nxt in zip(role.split(), role.split()[1:] + [""]))
+    m = re.fullmatch(r"(.+?) (Deputy|Assistant|Vice) (Minister|Secretary)", role)
+    if m:
+        role = f"{m.group(2)} {m.group(1)} {m.group(3)}"
+    role = re.sub(r"^Vice (?=\w+ Minister$)", "Deputy ", role)
+    role = re.sub(r"^Under (.+) Secretary$", r"\1 Undersecretary", role)
+    return d["role_aliases"].get(role, role)
+
+
 @cache
 def _patterns() -> dict:
     """Compiled regexes and lookup tables, built once."""
     d = data()
     portfolio_roles = {f"{p} {h}" for p in d["portfolio"] for h in d["portfolio_heads"]}
     portfolio_roles |= {f"{h} of {p}" for p in d["portfolio"] for h in ("Minister", "Secretary")}
+    portfolio_roles |= {f"{h} for {p}" for p in d["portfolio"] for h in ("Minister", "Secretary")}
     roles = portfolio_roles | set(d["head_roles"]) | set(d["qualified_roles"])
     prefixed = _cases(roles) | {f"{pre} {r}" for pre in d["role_prefixes"] for r in _cases(roles)}
     hon = rf"(?:(?:{_alt(d['honorifics'])})\s+)?"
+    insts = _alt(d["institutions"])
     return {
         "role": re.compile(rf"(?<![\w.-])(?:{trie_pattern(prefixed)})(?![\w-])"),
-        "name_after": re.compile(rf"\s+{hon}(?P<name>{NAME})(?![\w-])"),
+        "name_after": re.compile(rf",?\s+{hon}(?P<name>{NAME})(?![\w-])"),
         "name_before": re.compile(rf"(?<![\w.-])(?P<name>{NAME}),\s+(?:the\s+|a\s+)?$"),
-        "appos_end": re.compile(r"\s*[,.;]|\s+(?:who|and|said|told|was|is|has)\b"),
-        "institution_before": re.compile(rf"(?:^|(?<=\s))(?P<inst>{_alt(d['institutions'])})\s+$"),
+        "appos_end": re.compile(r"\s*[,.;)]|\s+(?:who|and|said|told|was|is|has|had|says)\b"),
+        "institution_before": re.compile(rf"(?:^|(?<=[\s(]))(?P<inst>{insts})(?:['\u2019]s)?\s+$"),
+        "of_institution": re.compile(rf"\s+(?:of|at)\s+(?:the\s+)?(?P<inst>{insts})(?![\w-])"),
+        "gov_words": re.compile(rf"(?:['\u2019]s)?\s+(?P<words>(?:(?:{_alt(d['gov_words'])})\s+){{1,4}})$"),
+        "former": re.compile(r"(?:\b(?:former|Former|ex|Ex|then|late|retired|onetime)\b[\s-]+)$"),
         "portfolio": {r.lower() for r in portfolio_roles},
         "qualified": {r.lower() for r in d["qualified_roles"]},
         "prefixes": tuple(p.lower() + " " for p in d["role_prefixes"]),
         "stop": set(d["name_stopwords"]),
+        "company": set(d["company_words"]),
         "known": _known_index(d["known"]),
     }
 
 
 def _known_index(known: list[dict]) -> dict:
-    """Lookups for the known officials: by full name / alias, and by surname."""
-    full: dict[str, dict] = {}
+    """Lookups for the known officials: by name key (full name or alias), by surname key,
+    and one regex for the forms that name them alone (full names, aliases, bare surnames)."""
+    by_key: dict[str, dict] = {}
     by_surname: dict[str, list[dict]] = {}
-    bare_forms: dict[str, dict] = {}
+    forms: dict[str, dict] = {}
     for k in known:
-        full[k["name"]] = k
+        by_key[name_key(k["name"])] = k
+        forms[k["name"]] = k
         for alias in k.get("aliases", []):
-            full[alias] = k
-            bare_forms[alias] = k
+            by_key.setdefault(name_key(alias), k)
+            forms[alias] = k
         sur = k.get("surname") or surname(k["name"])
-        by_surname.setdefault(sur, []).append(k)
+        by_surname.setdefault(name_key(sur), []).append(k)
         if k.get("bare"):
-            bare_forms[sur] = k
-    forms = list(full) + list(bare_forms)
+            forms[sur] = k
     pattern = rf"(?<![\w-])(?:{trie_pattern(forms)})(?![\w-])"
-    lower = {f.lower(): k for f, k in bare_forms.items()}
-    lower.update({f.lower(): k for f, k in full.items()})
-    return {"full": full, "by_surname": by_surname, "lower": lower,
+    lower = {f.lower(): k for f, k in forms.items()}
+    return {"by_key": by_key, "by_surname": by_surname, "lower": lower,
             "scan": re.compile(pattern), "scan_ci": re.compile(pattern, re.I)}
 
 
@@ -113,41 +164,57 @@ def surname(name: str) -> str:
     """"Yoav Gallant" -> "Gallant"; "Barend du Plessis" -> "du Plessis"; "Subroto" -> itself."""
     tokens = name.split()
     for i, t in enumerate(tokens[1:], 1):
-        if re.fullmatch(_PARTICLE, t.lower()):
+        if re.fullmatch(_PARTICLE, t.lower()) and i < len(tokens) - 1:
             return " ".join(tokens[i:])
     return tokens[-1]
 
 
 def _title(role: str) -> str:
-    small = {"of", "the", "and"}
+    small = {"of", "the", "and", "for"}
     return " ".join(w if w in small or w[:1].isupper() else w.capitalize() for w in role.split())
 
 
 def _clean_name(name: str) -> str:
-    """Cut the name at a stop word ("Reagan Monday"), drop trailing initials."""
+    """Cut the name at a stop word ("Reagan Monday") or a place ("Reagan Japan"),
+    drop trailing initials and particles."""
     p = _patterns()
-    tokens = []
+    tokens: list[str] = []
     for t in name.split():
-        if t in p["stop"] or (tokens and _countries.gazetteer().get(t)):
+        if t in p["company"]:
+            return ""  # "Premier Auction Services", "Treasurer Smith Corp" name no person
+        if t in p["stop"] or (tokens and _countries.gazetteer().get(t)
+                              and not re.fullmatch(_PARTICLE, tokens[-1].lower())):
             break
         tokens.append(t)
-    while tokens and (re.fullmatch(r"[A-Z]\.", tokens[-1]) or re.fullmatch(_PARTICLE, tokens[-1])):
+    while tokens and (re.fullmatch(r"[A-Z]\.", tokens[-1]) or re.fullmatch(_PARTICLE, tokens[-1].lower())):
         tokens.pop()
     return " ".join(tokens)
 
 
 def _qualifier(text: str, start: int, mention_ends: dict[int, Mention]) -> tuple[str, str, int] | None:
-    """What stands right before a role: (institution or "", country, its start)."""
-    w0 = max(0, start - 40)
-    m = _patterns()["institution_before"].search(text[w0:start])
+    """What stands right before a role: (institution or "", country, its start).
+
+    An institution ("Bundesbank", "IMF"), a country word ("Israeli", "Saudi Arabia's"),
+    or a country word and a few government words ("Swiss National Bank", "Brazilian
+    Coffee Institute"), which then become part of the role.
+    """
+    p = _patterns()
+    w0 = max(0, start - 60)
+    m = p["institution_before"].search(text, w0, start)
     if m:
         inst = m.group("inst")
         country = data()["institutions"][inst] or (_countries.gazetteer().get(inst) or "")
-        return inst, country, w0 + m.start("inst")
+        return inst, country, m.start("inst")
     for gap in (1, 2, 3, 4):  # "Israeli Defense", "Saudi Arabia's oil minister"
         mention = mention_ends.get(start - gap)
         if mention and re.fullmatch(r"(?:['\u2019]s)?\s+", text[mention.end:start]):
             return "", mention.code, mention.start
+    g = p["gov_words"].search(text, w0, start)
+    if g:
+        mention = mention_ends.get(g.start())
+        words = g.group("words").split()
+        if mention and words[0][:1].isupper() and words[-1] not in ("of", "and", "the"):
+            return _title(" ".join(words)), mention.code, mention.start
     return None
 
 
@@ -184,21 +251,30 @@ def _accept_role(role: str, qualified: bool, text: str, start: int, apposition: 
     return True  # a government head role: Prime Minister, Trade Representative, ...
 
 
-def find(text: str, mentions: list[Mention], main_country: str, year: int | None = None) -> list[Found]:
-    """Officials in ``text`` with their evidence spans, in order of first mention."""
+def find(text: str, mentions: list[Mention], main_country: str, year: int | None = None,
+         line_country: str = "") -> list[Found]:
+    """Officials in ``text`` with their evidence spans.  ``main_country``: the article's
+    dateline or most-mentioned country; ``line_country``: the dateline's, if any."""
     p = _patterns()
     known = p["known"]
     ends = {m.end: m for m in mentions}
-    raw: list[tuple[int, int, str, str, str, bool]] = []  # start, end, name, role, country, from_role
+    raw: list[tuple[int, int, str, str, str]] = []  # start, end, name, role, country
 
     for m in p["role"].finditer(text):
-        role, rstart = m.group(), m.start()
+        role, rstart, rend = m.group(), m.start(), m.end()
+        if p["former"].search(text, max(0, rstart - 12), rstart) or role.lower().startswith("former"):
+            continue  # "former Prime Minister Edward Heath" holds no office now
         qual = _qualifier(text, rstart, ends)
-        after = p["name_after"].match(text, m.end())
+        of = p["of_institution"].match(text, rend)
+        if of and qual is None:  # "president of the World Bank"
+            inst = of.group("inst")
+            qual = (inst, data()["institutions"][inst] or _countries.gazetteer().get(inst) or "", rstart)
+            rend = of.end()
+        after = p["name_after"].match(text, rend)
         if after:
             span, appos = (after.start("name"), after.end("name")), False
         else:  # "Kiichi Miyazawa, the finance minister,"
-            if not p["appos_end"].match(text, m.end()):
+            if not p["appos_end"].match(text, rend):
                 continue
             q0 = qual[2] if qual else rstart
             before = p["name_before"].search(text, max(0, q0 - 80), q0)
@@ -216,8 +292,8 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
         role = _title(role)
         if inst and not inst.islower():
             role = f"{inst} {role}"
-        start = span[0] + text[span[0]:span[1]].find(name)
-        raw.append((start, start + len(name), name, role, country, True))
+        at = re.compile(r"\s+".join(map(re.escape, name.split()))).search(text, span[0], span[1])
+        raw.append((at.start(), at.end(), name, canonical_role(role), country))
 
     title_len = text.find("\n\n")
     title_len = len(text) if title_len < 0 else title_len
@@ -226,14 +302,15 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
         for m in rx.finditer(text, 0, end):
             k = known["lower"][m.group().lower()]
             if _valid(k, year):
-                raw.append((m.start(), m.end(), k["name"], "", "", False))
+                raw.append((m.start(), m.end(), k["name"], "", ""))
 
-    return _merge(raw, text, main_country, year)
+    return _merge(raw, text, mentions, main_country, line_country, year)
 
 
 def _is_known(name: str, year: int | None) -> bool:
     known = _patterns()["known"]
-    cands = [known["full"].get(name)] + known["by_surname"].get(name, [])
+    key = name_key(name)
+    cands = [known["by_key"].get(key)] + known["by_surname"].get(key, [])
     return any(k and _valid(k, year) for k in cands)
 
 
@@ -245,39 +322,75 @@ def _valid(k: dict, year: int | None) -> bool:
 def _canonical(name: str, role: str, full_names: list[str], year: int | None) -> dict | str:
     """A known official's entry, or the article's full name for a bare surname, or the name."""
     known = _patterns()["known"]
-    key = " ".join(t for t in name.split() if not re.fullmatch(r"[A-Z]\.", t))
-    if key in known["full"] and _valid(known["full"][key], year):
-        return known["full"][key]
-    if " " not in key:
-        for full in full_names:
-            if surname(full) == key or full.split()[-1] == key:
-                k = known["full"].get(full)
-                return k if k and _valid(k, year) else full
-        cands = [k for k in known["by_surname"].get(key, []) if _valid(k, year)]
+    key = name_key(name)
+    k = known["by_key"].get(key)
+    if k and _valid(k, year):
+        return k
+    if " " not in name.strip() or key in known["by_surname"]:
+        for full in full_names:  # "Austin" -> "Lloyd Austin"; "Zhao" -> "Zhao Ziyang"
+            fk = name_key(full)
+            if fk != key and (fk.endswith(" " + key) or fk.startswith(key + " ")
+                              or name_key(surname(full)) == key):
+                k = known["by_key"].get(fk)
+                return k if k and _valid(k, year) else _canonical(full, role, [], year)
+        cands = [k for k in known["by_surname"].get(key, []) if _valid(k, year)
+                 and (k.get("bare") or (role and canonical_role(role) == canonical_role(k["role"])))]
         if cands:
-            same_role = [k for k in cands if role and role.lower().endswith(k["role"].lower())]
-            return (same_role or cands)[0]
-    return key
+            return cands[0]
+    elif role:  # "Aturo Hernandez Grisanti, Energy Minister": a known surname in the same office
+        for sur, ks in known["by_surname"].items():
+            if " " + sur in " " + key and key.endswith(sur):
+                for k in ks:
+                    if _valid(k, year) and canonical_role(role) == canonical_role(k["role"]):
+                        return k
+    return " ".join(t for t in name.split() if not re.fullmatch(r"[A-Z]\.", t))
 
 
-def _merge(raw, text: str, main_country: str, year: int | None) -> list[Found]:
-    """One Found per person: canonical names, first role and country seen, all evidence.
-
-    The country falls back to the known official's, then the role's usual
-    country, then the article's main country; "*" (an international body) means none.
-    """
+def _country(role: str, country: str, main_country: str, line_country: str, mentions) -> str:
+    """The country of an official found by role: the qualifier's, else the role's own
+    ("Senator" -> US), else the dateline's, else the role's usual one ("Treasury Secretary"
+    -> US), else the article's main country.  The United States has no ministers: a
+    minister in a US story belongs to the most-mentioned other country."""
     d = data()
+    if country:
+        return country
+    if role.endswith("Commissioner"):  # "Agriculture Commissioner Frans Andriessen": the EC's
+        return "*"
+    if role in d["role_country"]:
+        return d["role_country"][role]
+    guess = line_country or d["default_country"].get(role, "") or main_country
+    if guess == "US" and re.search(r"\bMinister\b", role):
+        others = [m.code for m in mentions if m.code != "US"]
+        guess = max(set(others), key=others.count) if others else ""
+    return guess
+
+
+_TITLE_REF = re.compile(r"\b[Tt]he\s+(?:(?P<adj>[A-Z][\w.]*)\s+)?(?P<title>minister|secretary|president|"
+                        r"chancellor|premier|governor|chairman|senator|speaker|treasurer|spokesman)\b")
+
+
+def _merge(raw, text: str, mentions, main_country: str, line_country: str,
+           year: int | None) -> list[Found]:
+    """One Found per person: canonical names, role and country, all evidence.
+
+    A known official takes the table's role and country (one facet value per person);
+    others take the first role seen and :func:`_country`.  A one-word name is kept only
+    when it is a known official or links to a full name in the article ("King World",
+    "Industrial Premier" and "Sultan al-Dhahiri" are not people).  "*" (an international body) means no country.
+    """
     raw.sort()
     full_names = [r[2] for r in raw if " " in r[2]]
     people: dict[str, Found] = {}
     known_of: dict[str, dict] = {}
-    for start, end, name, role, country, _ in raw:
+    for start, end, name, role, country in raw:
         canon = _canonical(name, role, full_names, year)
         if isinstance(canon, dict):
             known_of[canon["name"]] = canon
             canon = canon["name"]
+        elif " " not in canon:
+            continue
         f = people.setdefault(canon, Found(canon, "", ""))
-        f.role = f.role or d["role_aliases"].get(role, role)
+        f.role = f.role or role
         f.country = f.country or country
         if [start, end, text[start:end]] not in f.evidence:
             f.evidence.append([start, end, text[start:end]])
@@ -294,11 +407,31 @@ def _merge(raw, text: str, main_country: str, year: int | None) -> list[Found]:
     out = []
     for f in people.values():
         k = known_of.get(f.name)
-        role = f.role or (k["role"] if k else "")
-        if not role:
+        if k:
+            role, country = canonical_role(k["role"]), k["country"]
+        elif f.role:
+            role = f.role
+            country = _country(role, f.country, main_country, line_country, mentions)
+        else:
             continue
-        country = (f.country or (k["country"] if k else "")
-                   or d["default_country"].get(role, "") or main_country)
         country = "" if country == "*" else _countries.era_code(country, year)
-        out.append(Found(f.name, role, country, sorted(f.evidence)))
+        out.append(Found(f.name, role, country, f.evidence))
+    _link_titles(text, out)
+    for f in out:
+        f.evidence.sort()
     return out
+
+
+def _link_titles(text: str, found: list[Found]) -> None:
+    """"the minister", "the U.S. president": evidence for the one official it can mean."""
+    for m in _TITLE_REF.finditer(text):
+        word = m.group("title")
+        adj = m.group("adj")
+        code = _countries.gazetteer().get(adj) if adj else None
+        if adj and not code:
+            continue
+        cands = [f for f in found if word in f.role.lower()
+                 and (code is None or f.country == code)
+                 and any(e[0] < m.start() for e in f.evidence)]
+        if len(cands) == 1:
+            cands[0].evidence.append([m.start(), m.end(), m.group()])
