@@ -46,6 +46,8 @@ def test_historical_states_by_year():
     "China Light and Power raises tariffs",
     "Albuquerque, New Mexico, votes",
     "Chad Smith joins the band",
+    "Guinea pigs in the lab show a new virus",
+    "Turkey prices rise before Thanksgiving",
 ])
 def test_traps_are_not_foreign_countries(title):
     assert not set(codes(title)) - {"US"}

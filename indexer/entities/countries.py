@@ -265,6 +265,8 @@ def _resolve(text: str, mentions: list[Mention], year: int | None) -> list[Menti
         amb = d["ambiguous"].get(m.text)
         if amb:
             code = amb["alt"] if any(w in text for w in amb["if_any"]) else amb["default"]
+            if code is None:  # the context says it is not a country ("Turkey" at Thanksgiving)
+                continue
         out.append(Mention(m.start, m.end, m.text, remap.get(code, code)))
     return out
 
