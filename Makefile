@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 DATA   ?= data
 PORT   ?= 5000
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench bench-web browser clean
 
 $(BIN)/newsdesk: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,18 @@ test: $(BIN)/newsdesk  ## run the test suite
 
 bench: $(BIN)/newsdesk  ## print the core benchmark's figures (needs ../shared/data)
 	$(BIN)/python benchmarks/bench_core.py
+
+bench-web: $(BIN)/newsdesk  ## web latency under 20 clients (Reuters from ../shared/data)
+	$(BIN)/python benchmarks/bench_web.py
+
+# The browser tests drive the system Chromium through Playwright (never a downloaded
+# browser).  Installs Debian's chromium when missing (needs root or sudo).
+CHROMIUM ?= /usr/bin/chromium
+browser: $(BIN)/newsdesk  ## install Chromium for tests/test_browser.py if missing
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+	@$(CHROMIUM) --version
 
 clean:
 	rm -rf $(VENV) $(DATA) build *.egg-info

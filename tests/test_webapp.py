@@ -1,15 +1,20 @@
 """The web app: search and article pages, their JSON twins, errors and escaping."""
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 from werkzeug.datastructures import MultiDict
 
 from indexer import SearchRequest, SearchService
 from tests.conftest import make_data_dir
-from webapp import create_app
+from webapp import create_app, feeds
 
 CONTRACT_KEYS = {"query", "total", "page", "per_page", "took_ms", "hits", "facets", "suggestion"}
 HIT_KEYS = {"id", "url", "title", "source", "published", "countries", "officials", "score",
@@ -37,6 +42,8 @@ class Page(HTMLParser):
         super().__init__()
         self.links: list[dict] = []   # {"href", "class", "text", "aria-label"}
         self.alternates: list[dict] = []
+        self.inputs: list[dict] = []
+        self.labels: dict[str, str] = {}  # for= id -> text
         self._open: list[dict] = []
         self.feed(html)
 
@@ -46,13 +53,20 @@ class Page(HTMLParser):
             link = {**attrs, "text": ""}
             self.links.append(link)
             self._open.append(link)
+        elif tag == "label" and attrs.get("for"):
+            label = {"for": attrs["for"], "text": "", "label": True}
+            self._open.append(label)
         elif tag == "link" and attrs.get("rel") == "alternate":
             self.alternates.append(attrs)
+        elif tag == "input":
+            self.inputs.append(attrs)
 
     def handle_endtag(self, tag):
-        if tag == "a" and self._open:
-            link = self._open.pop()
-            link["text"] = " ".join(link["text"].split())
+        if tag in ("a", "label") and self._open:
+            item = self._open.pop()
+            item["text"] = " ".join(item["text"].split())
+            if item.get("label"):
+                self.labels[item["for"]] = item["text"]
 
     def handle_data(self, data):
         for link in self._open:
@@ -62,6 +76,14 @@ class Page(HTMLParser):
         found = [a for a in self.links
                  if text in a["text"] and (cls is None or cls in (a.get("class") or "").split())]
         assert found, f"no link {text!r} (class {cls!r})"
+        return found[0]
+
+    def checkbox(self, label: str) -> dict:
+        """The checkbox whose label starts with ``label``, plus its ``"label"`` text."""
+        found = [{**i, "label": self.labels.get(i.get("id"), "")} for i in self.inputs
+                 if i.get("type") == "checkbox"
+                 and self.labels.get(i.get("id"), "").startswith(label)]
+        assert found, f"no checkbox labelled {label!r}"
         return found[0]
 
     def json_twin(self) -> str:
@@ -114,24 +136,28 @@ def test_search_page_shows_results(client):
 
 
 def test_country_facet_shows_names_with_counts(client, service):
-    page = Page(html_of(client.get("/")))
-    lebanon = page.link("Lebanon", cls="facet__link")
-    assert dict(params(lebanon["href"])) == {"country": "LB"}
     text = html_of(client.get("/"))
-    assert ('<span class="facet__label">Lebanon</span>\n        </a>\n'
-            '        <span class="facet__count">2</span>') in text
+    page = Page(text)
+    lebanon = page.checkbox("Lebanon")
+    assert lebanon["name"] == "country" and lebanon["value"] == "LB"
+    assert lebanon["form"] == "search" and "checked" not in lebanon
+    assert 'form class="search-form search-form--main" id="search" action="/" method="get"' in text
+    assert lebanon["label"] == "Lebanon 2 articles"  # the count is part of its name
     counts = {v.label: v.count for v in service.search(SearchRequest()).facets["country"]}
     assert counts["Lebanon"] == 2
-    assert "Lloyd Austin — Defense Secretary, US" in text
+    austin = page.checkbox("Lloyd Austin")
+    assert austin["label"] == "Lloyd Austin, Defense Secretary, US 1 article"
     assert ">LB<" not in text  # codes never shown as labels
+    source = page.checkbox("Continental Wire")
+    assert source["name"] == "source" and source["value"] == "Continental Wire"
 
 
 def test_toggling_a_country_narrows_and_shows_a_removable_chip(client):
     text = html_of(client.get("/?q=israeli"))
     assert "2 articles for “israeli”" in text and "chip__remove" not in text
-    link = Page(text).link("United States", cls="facet__link")
-    assert params(link["href"]) == [("q", "israeli"), ("country", "US")]
-    text = html_of(client.get(link["href"]))
+    box = Page(text).checkbox("United States")
+    assert (box["form"], box["name"], box["value"]) == ("search", "country", "US")
+    text = html_of(client.get("/?q=israeli&country=US"))  # what ticking it submits
     assert "1 article for “israeli”" in text
     page = Page(text)
     assert [a["text"] for a in page.links if a["href"].startswith("/article/")] == [
@@ -139,12 +165,25 @@ def test_toggling_a_country_narrows_and_shows_a_removable_chip(client):
     chip = page.link("×", cls="chip__remove")
     assert chip["aria-label"] == "Remove filter Country: United States"
     assert params(chip["href"]) == [("q", "israeli")]
-    selected = page.link("United States", cls="facet__link")
-    assert selected["aria-current"] == "true" and selected["href"] == chip["href"]
-    assert 'type="hidden" name="country" value="US"' in text  # the form keeps the filter
+    selected = page.checkbox("United States")
+    assert "checked" in selected
     clear = page.link("Clear all filters")
     assert params(clear["href"]) == [("q", "israeli")]
     assert "2 articles" in html_of(client.get(chip["href"]))
+
+
+def test_several_values_or_within_a_facet_and_across_facets(client):
+    page = Page(html_of(client.get("/?country=JP&country=DE")))
+    assert "checked" in page.checkbox("Japan") and "checked" in page.checkbox("Germany")
+    text = html_of(client.get("/?country=JP&country=DE"))
+    assert "3 articles" in text  # a2, a3 (JP) or a4 (DE)
+    # counts within the country facet ignore its own filter, so alternatives stay visible
+    assert page.checkbox("Lebanon")
+    text = html_of(client.get("/?country=JP&country=DE&source=Continental+Wire"))
+    assert "1 article" in text and "German inflation eases in spring" in text
+    chips = [a["aria-label"] for a in Page(text).links if "chip__remove" in (a.get("class") or "")]
+    assert chips == ["Remove filter Country: Japan", "Remove filter Country: Germany",
+                     "Remove filter Source: Continental Wire"]
 
 
 def test_hit_tags_add_filters(client):
@@ -159,8 +198,9 @@ def test_sort_dates_and_pagination(client):
     text = html_of(client.get("/?per_page=2&sort=oldest&from=2024-01-01"))
     page = Page(text)
     assert "1–2 of 5 articles" in text
-    assert '<option value="oldest" selected>' in text
-    assert 'name="from" type="date" value="2024-01-01"' in text
+    assert '<strong aria-current="true">Oldest first</strong>' in text
+    assert 'type="hidden" name="sort" value="oldest"' in text  # a new query keeps the sort
+    assert 'name="from" type="date" form="search" value="2024-01-01"' in text
     assert 'type="hidden" name="per_page" value="2"' in text
     nxt = page.link("Next")
     assert dict(params(nxt["href"]))["page"] == "2"
@@ -232,8 +272,8 @@ def test_article_page(client):
     page = Page(text)
     assert "<h1>US opposes Israeli ground invasion of Lebanon</h1>" in text
     assert page.link("Read the original article")["href"] == "https://news.example.org/a1"
-    assert params(page.link("Lebanon")["href"]) == [("country", "LB")]
-    assert params(page.link("Yoav Gallant — Defense Minister, IL")["href"]) == [
+    assert params(page.link("Lebanon", cls="entity")["href"]) == [("country", "LB")]
+    assert params(page.link("Yoav Gallant — Defense Minister, IL", cls="entity")["href"]) == [
         ("official", "Yoav Gallant")]
     assert "Example News" in text and "24 Sep 2024" in text
 
@@ -363,3 +403,213 @@ def test_pages_use_no_inline_script(client):
 
 def test_one_service_per_app(app):
     assert isinstance(app.extensions["newsdesk"], SearchService)
+
+
+# --- security headers ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["/", "/?q=ground", "/article/a1", "/api/search?q=x",
+                                 "/nope", "/?page=0", "/api/nope", "/search.atom",
+                                 "/search.csv", "/opensearch.xml", "/static/style.css"])
+def test_security_headers_on_every_response(client, url):
+    headers = client.get(url).headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_use_no_inline_style_or_event_handlers(client):
+    for url in ("/", "/?q=ground&country=LB", "/article/a1", "/nope", "/?q=zzzz"):
+        text = client.get(url).get_data(as_text=True)
+        assert " style=" not in text and "<style" not in text, url
+        assert not re.search(r"\son[a-z]+=", text), url
+
+
+# --- timeline and date facet -----------------------------------------------------------------
+
+def test_timeline_bars_link_their_periods(client):
+    text = html_of(client.get("/"))
+    page = Page(text)
+    bars = [a for a in page.links if "timeline__bar" in (a.get("class") or "")]
+    # Mar..Sep 2024 by month; the empty months (Jun-Aug) are drawn but are not links
+    assert [a["aria-label"] for a in bars] == [
+        "Mar 2024: 1 article", "Apr 2024: 1 article", "May 2024: 1 article",
+        "Sep 2024: 2 articles"]
+    assert text.count('class="timeline__bar timeline__bar--empty"') == 3
+    sep = bars[-1]
+    assert params(sep["href"]) == [("from", "2024-09-01"), ("to", "2024-09-30")]
+    assert (sep["data-from"], sep["data-to"]) == ("2024-09-01", "2024-09-30")
+    text = html_of(client.get(sep["href"]))
+    assert "2 articles" in text and "Lebanon braces for escalation" in text
+    # the timeline keeps its whole span when dated, with the chosen period highlighted
+    bars = [a for a in Page(text).links if "timeline__bar" in (a.get("class") or "")]
+    assert len(bars) == 4 and "is-selected" in bars[-1]["class"]
+    assert "is-dimmed" in bars[0]["class"]
+
+
+def test_timeline_is_daily_for_short_spans_and_keeps_filters(client):
+    page = Page(html_of(client.get("/?q=lebanon&country=LB")))
+    bars = [a for a in page.links if "timeline__bar" in (a.get("class") or "")]
+    assert [b["aria-label"] for b in bars] == ["24 Sep 2024: 1 article", "25 Sep 2024: 1 article"]
+    assert params(bars[0]["href"]) == [("q", "lebanon"), ("country", "LB"),
+                                       ("from", "2024-09-24"), ("to", "2024-09-24")]
+
+
+def test_date_facet_links_toggle_a_month(client):
+    page = Page(html_of(client.get("/")))
+    sep = page.link("Sep 2024", cls="facet__link")
+    assert params(sep["href"]) == [("from", "2024-09-01"), ("to", "2024-09-30")]
+    page = Page(html_of(client.get(sep["href"])))
+    chosen = page.link("Sep 2024", cls="facet__link")
+    assert chosen["aria-current"] == "true" and params(chosen["href"]) == []
+
+
+# --- no results ------------------------------------------------------------------------------
+
+def test_no_results_offers_filters_to_drop_with_their_counts(client):
+    page = Page(html_of(client.get("/?q=hezbollah&country=JP")))
+    drop = page.link("Drop “Country: Japan”", cls="relax")
+    assert params(drop["href"]) == [("q", "hezbollah")]
+    text = html_of(client.get("/?q=hezbollah&country=JP"))
+    assert "Drop “Country: Japan”</a> — 1 article" in text
+
+
+# --- facets API ------------------------------------------------------------------------------
+
+def test_api_facet_lists_every_value(client, service):
+    data = client.get("/api/facets/country?q=israeli&country=US").get_json()
+    assert data["facet"] == "country" and data["query"] == "israeli"
+    assert {"value": "US", "label": "United States", "count": 1, "selected": True} in data["values"]
+    assert {"value": "LB", "label": "Lebanon", "count": 2, "selected": False} in data["values"]
+    officials = client.get("/api/facets/official").get_json()["values"]
+    expected = service.search(SearchRequest(), facet_limit=None).facets["official"]
+    assert [v["value"] for v in officials] == [v.value for v in expected]
+    response = client.get("/api/facets/colour")
+    assert response.status_code == 404 and response.get_json()["status"] == 404
+    assert client.get("/api/facets/source?page=0").status_code == 400
+
+
+def test_api_article_has_more_like_this(client):
+    data = client.get("/api/articles/a1").get_json()
+    assert data["more_like"] and all(m["id"] != "a1" for m in data["more_like"])
+
+
+# --- feeds and exports -----------------------------------------------------------------------
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_atom_feed_newest_first(client):
+    response = client.get("/search.atom?q=interest+rates&sort=oldest")
+    assert response.mimetype == "application/atom+xml"
+    feed = ElementTree.fromstring(response.get_data())
+    titles = [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")]
+    assert titles == ["German inflation eases in spring", "Bank of Japan holds interest rates"]
+    entry = next(feed.iter(f"{ATOM}entry"))
+    assert entry.find(f"{ATOM}link").get("href") == "http://localhost/article/a4"
+    assert "<mark>interest</mark>" in entry.findtext(f"{ATOM}summary")
+    assert feed.find(f"{ATOM}link[@rel='self']").get("href").endswith("/search.atom?q=interest+rates")
+    page = Page(html_of(client.get("/?q=interest+rates")))
+    [alt] = [a for a in page.alternates if a.get("type") == "application/atom+xml"]
+    assert alt["href"] == "/search.atom?q=interest+rates"
+
+
+def test_csv_and_jsonl_exports(client, monkeypatch):
+    response = client.get("/search.csv?country=JP&sort=newest")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["id"] for r in rows] == ["a3", "a2"]
+    assert rows[1]["officials"] == "Fumio Kishida" and rows[0]["countries"] == "JP US"
+    response = client.get("/search.jsonl?q=interest+rates")
+    lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    assert {line["id"] for line in lines} == {"a2", "a4"} and HIT_KEYS <= lines[0].keys()
+    monkeypatch.setattr(feeds, "EXPORT_MAX", 3)  # exports are bounded
+    assert len(client.get("/search.jsonl").get_data(as_text=True).splitlines()) == 3
+    assert len(client.get("/search.csv").get_data(as_text=True).splitlines()) == 4
+
+
+def test_csv_cells_are_not_formulas(tmp_path):
+    data = make_data_dir(tmp_path, articles=[
+        {"id": "f1", "source": "=HYPERLINK(\"http://x\")", "title": "@SUM(A1) news",
+         "body": "Plain text.", "published": "2024-01-01"}])
+    app = create_app({"TESTING": True, "DATA_DIR": str(data.root)})
+    rows = list(csv.reader(io.StringIO(app.test_client().get("/search.csv")
+                                       .get_data(as_text=True))))
+    assert rows[1][2] == "'=HYPERLINK(\"http://x\")" and rows[1][3] == "'@SUM(A1) news"
+    app.extensions["newsdesk"].engine.close()
+
+
+def test_opensearch_description(client):
+    response = client.get("/opensearch.xml")
+    assert response.mimetype == "application/opensearchdescription+xml"
+    root = ElementTree.fromstring(response.get_data())
+    ns = "{http://a9.com/-/spec/opensearch/1.1/}"
+    templates = {u.get("type"): u.get("template") for u in root.iter(f"{ns}Url")}
+    assert templates["text/html"] == "http://localhost/?q={searchTerms}"
+    assert "application/atom+xml" in templates
+    text = html_of(client.get("/"))
+    assert ('<link rel="search" type="application/opensearchdescription+xml" title="newsdesk" '
+            'href="/opensearch.xml">') in text
+
+
+# --- the article page's marked entities ------------------------------------------------------
+
+def test_article_marks_countries_and_officials(client):
+    text = html_of(client.get("/article/a1"))
+    assert ('<mark class="official" title="Lloyd Austin — Defense Secretary, US">Lloyd Austin'
+            '</mark>') in text
+    assert '<mark class="country" title="Israel">Israeli</mark>' in text
+    page = Page(text)
+    similar = [a["text"] for a in page.links if a["href"].startswith("/article/")]
+    assert similar and "US opposes Israeli ground invasion of Lebanon" not in similar
+
+
+def test_marked_paragraphs_keep_offsets_and_skip_overlaps():
+    from webapp.pages import marked_paragraphs
+    body = "Talks in Paris.\n\nPresident Emmanuel Macron of France spoke."
+    paragraphs = marked_paragraphs("France and Germany", body, 2024)
+    assert "".join(s["text"] for s in paragraphs[0]) == "Talks in Paris."
+    assert "".join(s["text"] for s in paragraphs[1]) == "President Emmanuel Macron of France spoke."
+    marked = [(s["kind"], s["text"]) for p in paragraphs for s in p if s["kind"]]
+    assert ("country", "Paris") in marked and ("country", "France") in marked
+    starts = [body.find(text) for _, text in marked]
+    assert starts == sorted(starts)  # in order, none overlapping
+
+
+# --- XSS: queries and stored fields in every view --------------------------------------------
+
+XSS_URL = "javascript:alert(1)"
+
+
+@pytest.mark.parametrize("payload", [XSS_SCRIPT, XSS_IMG, XSS_URL])
+def test_hostile_queries_are_escaped_everywhere(client, payload):
+    for url, extra in (("/", {}), ("/search.atom", {}), ("/", {"country": "JP"})):
+        response = client.get(url, query_string={"q": payload, "official": payload, **extra})
+        text = response.get_data(as_text=True)
+        assert "<script>alert" not in text and "<img src=x" not in text, url
+        assert 'href="javascript:' not in text, url
+    feed = ElementTree.fromstring(client.get("/search.atom", query_string={"q": payload})
+                                  .get_data())
+    assert feed.findtext(f"{ATOM}title") == f"newsdesk: “{payload}”"
+
+
+def test_hostile_articles_are_escaped_in_snippet_article_and_feed(evil_client):
+    text = html_of(evil_client.get("/?q=paragraph"))
+    assert "a &lt;script&gt;alert(1)&lt;/script&gt; tag" in text  # the snippet
+    text = html_of(evil_client.get("/article/evil"))
+    assert "<script>alert" not in text and "<img src=x" not in text
+    assert ('<mark class="country" title="Lebanon">Lebanon</mark> and a '
+            '&lt;script&gt;alert(1)&lt;/script&gt; tag') in text
+    assert "By &#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in text
+    assert "javascript:" not in text
+    response = evil_client.get("/search.atom?q=breaking")
+    raw = response.get_data(as_text=True)
+    assert "<script>" not in raw and "<img" not in raw and "javascript:" not in raw
+    [entry] = ElementTree.fromstring(response.get_data()).iter(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}title") == f"Breaking {XSS_SCRIPT} news {XSS_IMG}"
+    summary = entry.findtext(f"{ATOM}summary")  # HTML: the body text escaped once, as HTML
+    assert "&lt;script&gt;" in summary and "<script>" not in summary
+    rows = evil_client.get("/search.jsonl").get_data(as_text=True)
+    assert all(json.loads(line) for line in rows.splitlines())

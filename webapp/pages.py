@@ -1,18 +1,22 @@
 """HTML pages: the search page and the article page, each linking its JSON twin.
 
 Views parse the request with ``SearchRequest.from_params`` and call the one
-``SearchService``; this module only turns the result into links and labels.
+``SearchService``; this module only turns the result into links, labels and
+shapes to draw (the timeline's bars, the article's marked spans).
 """
 from __future__ import annotations
 
+import calendar
 import re
+import zlib
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, g, render_template, request, url_for
 
 from indexer import Official, SearchRequest, SearchResult
-from indexer.entities import country_name, official_label
+from indexer.entities import country_name, extract, official_label
 from indexer.search import DEFAULT_PER_PAGE, SORTS
 
 from . import query_url, service
@@ -22,11 +26,17 @@ bp = Blueprint("pages", __name__)
 FACET_TITLES = {"country": "Country", "official": "Official", "source": "Source"}
 SORT_LABELS = {"relevance": "Relevance", "newest": "Newest first", "oldest": "Oldest first"}
 SAFE_SCHEMES = ("http://", "https://")
+FACET_LIMIT = 60    # values per facet on the page (all of them: /api/facets/<name>)
+FACET_VISIBLE = 8   # shown before "show more"
+MORE_LIKE = 5
 
 
 def search_url(req: SearchRequest) -> str:
     """The search page for ``req``."""
-    return query_url(url_for("pages.search"), req.to_params())
+    base = g.get("search_base")
+    if base is None:
+        base = g.search_base = url_for("pages.search")
+    return query_url(base, req.to_params())
 
 
 def with_filter(req: SearchRequest, facet: str, value: str) -> SearchRequest:
@@ -36,6 +46,134 @@ def with_filter(req: SearchRequest, facet: str, value: str) -> SearchRequest:
     return req.toggled(facet, value)
 
 
+# --- periods (timeline bars and the date facet) ---------------------------------------------
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First and last day of "YYYY", "YYYY-MM" or "YYYY-MM-DD"."""
+    parts = [int(p) for p in period.split("-")]
+    if len(parts) == 1:
+        return date(parts[0], 1, 1), date(parts[0], 12, 31)
+    if len(parts) == 2:
+        y, m = parts
+        return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
+    day = date(*parts)
+    return day, day
+
+
+def period_label(period: str) -> str:
+    """"1987", "Sep 2024" or "24 Sep 2024"."""
+    start, _ = period_bounds(period)
+    if period.count("-") == 0:
+        return period
+    if period.count("-") == 1:
+        return f"{start:%b %Y}"
+    return f"{start.day} {start:%b %Y}"
+
+
+def with_dates(req: SearchRequest, start: date | None, end: date | None) -> SearchRequest:
+    return replace(req, date_from=start, date_to=end, page=1)
+
+
+@dataclass
+class Bar:
+    period: str
+    label: str
+    count: int
+    start: date
+    end: date
+    url: str
+    selected: bool
+    x: float
+    y: float
+    width: float
+    height: float
+    hit_x: float  # the full-height, full-step click target
+
+
+TIMELINE_W, TIMELINE_H = 600.0, 100.0
+
+
+def timeline_view(result: SearchResult) -> dict[str, Any] | None:
+    """Bars (in a 600×100 viewBox) for ``result.timeline``, each linking its period."""
+    periods = result.timeline
+    if not periods or not any(n for _, n in periods):
+        return None
+    req = result.request
+    peak = max(n for _, n in periods)
+    step = TIMELINE_W / len(periods)
+    gap = min(step * 0.15, 2.0)
+    bars = []
+    for i, (period, count) in enumerate(periods):
+        start, end = period_bounds(period)
+        height = round(TIMELINE_H * count / peak, 2) if count else 0.0
+        if count and height < 1.5:
+            height = 1.5
+        selected = bool((req.date_from or req.date_to)
+                        and (req.date_from is None or req.date_from <= end)
+                        and (req.date_to is None or req.date_to >= start))
+        bars.append(Bar(period, period_label(period), count, start, end,
+                        search_url(with_dates(req, start, end)), selected,
+                        x=round(i * step + gap / 2, 2), y=round(TIMELINE_H - height, 2),
+                        width=round(max(step - gap, 0.4), 2), height=height,
+                        hit_x=round(i * step, 3)))
+    unit = "day" if len(periods[0][0]) == 10 else "month"
+    return {"bars": bars, "unit": unit, "peak": peak, "step": round(step, 3),
+            "width": TIMELINE_W, "height": TIMELINE_H,
+            "first": bars[0].label, "last": bars[-1].label,
+            "filtered": bool(req.date_from or req.date_to)}
+
+
+def date_facet(result: SearchResult) -> list[dict[str, Any]]:
+    """Coarser periods than the timeline (months, or years past two years) with counts."""
+    counts: dict[str, int] = {}
+    for period, n in result.timeline:
+        counts[period[:7]] = counts.get(period[:7], 0) + n
+    if len(counts) > 24:
+        years: dict[str, int] = {}
+        for month, n in counts.items():
+            years[month[:4]] = years.get(month[:4], 0) + n
+        counts = years
+    req = result.request
+    values = []
+    for period, n in counts.items():
+        if not n:
+            continue
+        start, end = period_bounds(period)
+        selected = req.date_from == start and req.date_to == end
+        target = with_dates(req, None, None) if selected else with_dates(req, start, end)
+        values.append({"label": period_label(period), "count": n, "selected": selected,
+                       "url": search_url(target)})
+    return values
+
+
+# --- facets, chips, pages ---------------------------------------------------------------------
+
+def _value_id(facet: str, value: str) -> str:
+    return f"f-{facet}-{zlib.crc32(value.encode('utf-8')):08x}"
+
+
+def facet_view(result: SearchResult) -> list[dict[str, Any]]:
+    """Each facet's values (checkbox id, label, count), split for "show more".
+
+    The checkboxes belong to the search form (``form="search"``): ticking one and
+    submitting (JS does it at once) gives the same URL ``req.toggled`` would.
+    """
+    req = result.request
+    facets = []
+    for name, values in result.facets.items():
+        items = [{"value": v.value, "label": v.label, "count": v.count, "selected": v.selected,
+                  "id": _value_id(name, v.value)} for v in values]
+        shown = items[:FACET_VISIBLE] + [v for v in items[FACET_VISIBLE:] if v["selected"]]
+        more = [v for v in items[FACET_VISIBLE:] if not v["selected"]]
+        facets.append({
+            "name": name, "title": FACET_TITLES.get(name, name.title()),
+            "values": items, "shown": shown, "more": more,
+            "truncated": len([v for v in values if v.count]) >= FACET_LIMIT,
+            "all_url": query_url(url_for("api.facet", name=name), req.to_params()),
+        })
+    return facets
+
+
 @dataclass
 class Chip:
     """An active filter, shown with a link that removes it."""
@@ -43,26 +181,7 @@ class Chip:
     kind: str
     label: str
     remove_url: str
-
-
-@dataclass
-class PageLink:
-    label: str
-    url: str | None  # None: the current page or a gap
-    current: bool = False
-    rel: str | None = None
-
-
-def facet_view(result: SearchResult) -> list[dict[str, Any]]:
-    """Each facet with its values' toggle URLs (datasette-style buckets)."""
-    req = result.request
-    return [{
-        "name": name,
-        "title": FACET_TITLES.get(name, name.title()),
-        "values": [{"value": v.value, "label": v.label, "count": v.count, "selected": v.selected,
-                    "toggle_url": search_url(req.toggled(name, v.value))}
-                   for v in values],
-    } for name, values in result.facets.items()]
+    request: SearchRequest
 
 
 def chips(result: SearchResult) -> list[Chip]:
@@ -72,14 +191,36 @@ def chips(result: SearchResult) -> list[Chip]:
     for name in ("country", "official", "source"):
         for value in getattr(req, name):
             label = labels.get((name, value)) or service().label(name, value)
-            found.append(Chip(FACET_TITLES[name], label, search_url(req.toggled(name, value))))
+            without = req.toggled(name, value)
+            found.append(Chip(FACET_TITLES[name], label, search_url(without), without))
     if req.date_from:
-        found.append(Chip("From", req.date_from.isoformat(),
-                          search_url(replace(req, date_from=None, page=1))))
+        without = replace(req, date_from=None, page=1)
+        found.append(Chip("From", req.date_from.isoformat(), search_url(without), without))
     if req.date_to:
-        found.append(Chip("To", req.date_to.isoformat(),
-                          search_url(replace(req, date_to=None, page=1))))
+        without = replace(req, date_to=None, page=1)
+        found.append(Chip("To", req.date_to.isoformat(), search_url(without), without))
     return found
+
+
+def relaxations(result: SearchResult, found: list[Chip]) -> list[dict[str, Any]]:
+    """For a search with no results: how many articles each dropped filter would give."""
+    if result.total or not found:
+        return []
+    options = []
+    for chip in found:
+        n = service().search(replace(chip.request, per_page=1), facet_limit=0,
+                             timeline=False).total
+        if n:
+            options.append({"chip": chip, "count": n})
+    return sorted(options, key=lambda o: -o["count"])
+
+
+@dataclass
+class PageLink:
+    label: str
+    url: str | None  # None: the current page or a gap
+    current: bool = False
+    rel: str | None = None
 
 
 def pagination(result: SearchResult, around: int = 2) -> list[PageLink]:
@@ -129,44 +270,96 @@ def search():
     :raise 400: a bad parameter (``BadRequest``).
     :raise 503: no index yet (``IndexUnavailable``).
     """
-    g.json_twin = query_url(url_for("api.search"), list(request.args.items(multi=True)))
+    args = list(request.args.items(multi=True))
+    g.json_twin = query_url(url_for("api.search"), args)
     req = SearchRequest.from_params(request.args)
-    result = service().search(req)
-    hidden = [(k, v) for k, v in req.to_params()
-              if k not in ("q", "sort", "from", "to", "page")]
-    clear_all = search_url(SearchRequest(q=req.q, sort=req.sort, per_page=req.per_page))
+    result = service().search(req, facet_limit=FACET_LIMIT)
+    found = chips(result)
+    params = req.to_params()
+    feed_params = [(k, v) for k, v in params if k not in ("sort", "page", "per_page")]
     return render_template(
         "search.html", req=req, result=result, json_twin=g.json_twin,
         hits=[hit_view(req, h) for h in result.hits],
-        facets=facet_view(result), chips=chips(result), clear_all=clear_all,
-        hidden=hidden, pages=pagination(result),
+        facets=facet_view(result), chips=found, dates=date_facet(result),
+        timeline=timeline_view(result), relax=relaxations(result, found),
+        clear_all=search_url(SearchRequest(q=req.q, sort=req.sort, per_page=req.per_page)),
+        pages=pagination(result),
         sorts=[{"value": s, "label": SORT_LABELS[s], "current": s == req.sort,
                 "url": search_url(replace(req, sort=s, page=1))} for s in SORTS],
         suggestion_url=(search_url(replace(req, q=result.suggestion, page=1))
                         if result.suggestion else None),
         first=(req.page - 1) * req.per_page + 1,
         default_per_page=DEFAULT_PER_PAGE,
+        feeds={"atom": query_url(url_for("feeds.atom"), feed_params),
+               "csv": query_url(url_for("feeds.csv_export"), params),
+               "jsonl": query_url(url_for("feeds.jsonl_export"), params)},
     )
 
+
+# --- the article page -------------------------------------------------------------------------
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
+def marked_paragraphs(title: str, body: str, year: int | None = None) -> list[list[dict]]:
+    """The body's paragraphs as segments ``{"text", "kind", "label"}``; ``kind`` is
+    "country" or "official" for the spans ``entities.extract`` gives as evidence, else None.
+
+    Evidence offsets index ``title + "\\n\\n" + body``; overlapping spans keep the first
+    (officials win ties, being the longer, more specific mention).
+    """
+    title, body = title or "", body or ""
+    found = extract(title, body, year=year)
+    offset = len(title) + 2
+    spans = []
+    for o in found.officials:
+        label = official_label(o.official())
+        spans += [(s - offset, e - offset, "official", label) for s, e, _ in o.evidence]
+    for c in found.countries:
+        spans += [(s - offset, e - offset, "country", c.name) for s, e, _ in c.evidence]
+    spans.sort(key=lambda s: (s[0], s[2] != "official", -s[1]))
+    kept, end = [], 0
+    for s in spans:
+        if s[0] >= end and 0 <= s[0] < s[1] <= len(body):
+            kept.append(s)
+            end = s[1]
+    paragraphs = []
+    bounds = [(m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(body)]
+    starts = [0] + [e for _, e in bounds]
+    ends = [s for s, _ in bounds] + [len(body)]
+    for p_start, p_end in zip(starts, ends):
+        segments, cursor = [], p_start
+        for s, e, kind, label in kept:
+            if s < p_start or e > p_end:
+                continue
+            if s > cursor:
+                segments.append({"text": body[cursor:s], "kind": None, "label": None})
+            segments.append({"text": body[s:e], "kind": kind, "label": label})
+            cursor = e
+        if p_end > cursor:
+            segments.append({"text": body[cursor:p_end], "kind": None, "label": None})
+        if "".join(seg["text"] for seg in segments).strip():
+            paragraphs.append(segments)
+    return paragraphs
+
+
 @bp.get("/article/<path:article_id>")
 def article(article_id: str):
-    """One article in full, with its countries and officials linking to searches.
+    """One article in full, its countries and officials marked and linking to searches.
 
     :raise 404: no article with that id (``NotFound``).
     """
     g.json_twin = url_for("api.article", article_id=article_id)
     art = service().article(article_id)
-    paragraphs = [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(art.body) if p.strip()]
-    url = art.url if art.url.lower().startswith(SAFE_SCHEMES) else None
+    year = art.published.year if art.published else None
+    url = art.url if art.url.strip().lower().startswith(SAFE_SCHEMES) else None
+    similar = [h for h in service().more_like(art.id, MORE_LIKE + 1) if h.id != art.id]
     return render_template(
-        "article.html", article=art, paragraphs=paragraphs, original_url=url,
-        json_twin=g.json_twin,
-        countries=[{"code": c, "name": country_name(c),
+        "article.html", article=art, paragraphs=marked_paragraphs(art.title, art.body, year),
+        original_url=url, json_twin=g.json_twin,
+        countries=[{"code": c, "name": country_name(c), "mentions": art.country_mentions.get(c),
                     "url": search_url(SearchRequest(country=(c,)))} for c in art.countries],
         officials=[{"name": o.name, "label": official_label(o),
                     "url": search_url(SearchRequest(official=(o.name,)))} for o in art.officials],
+        similar=similar[:MORE_LIKE],
     )
