@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 DATA   ?= data
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-web browser clean
+.PHONY: demo test bench bench-web browser screenshots clean
 
 $(BIN)/newsdesk: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ browser: $(BIN)/newsdesk  ## install Chromium for tests/test_browser.py if missi
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
 	@$(CHROMIUM) --version
+
+screenshots: browser  ## refresh docs/screenshots/ from the browser tests
+	NEWSDESK_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py -k screenshots
 
 clean:
 	rm -rf $(VENV) $(DATA) build *.egg-info

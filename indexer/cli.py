@@ -239,6 +239,124 @@ def serve(data, host, port, workers, debug):
         import waitress
         waitress.serve(app, host=host, port=port, threads=workers, ident="newsdesk")
 
+@cli.command()
+@click.option("--sources", "sources_file", type=click.Path(exists=True, dir_okay=False),
+              help="A sources file (see corpus/sources.toml): settings and sources.")
+@click.option("--feed", multiple=True, help="RSS/Atom feed URL (repeatable).")
+@click.option("--sitemap", multiple=True, help="XML or Google News sitemap URL (repeatable).")
+@click.option("--start", multiple=True, help="Start page URL to follow links from (repeatable).")
+@click.option("--allow-domain", multiple=True, help="Domain to stay on (default: the URLs' hosts).")
+@click.option("--article-pattern", multiple=True, help="Regex an article URL matches (repeatable).")
+@click.option("--name", "source_name", default="", help="Source name for the URLs given here.")
+@click.option("--max-pages", type=int, help="Stop after fetching this many pages (0: no limit).")
+@click.option("--max-depth", type=int, help="Link hops from a start page, feed or sitemap.")
+@click.option("--delay", type=float, help="Seconds between requests to one host (default 1).")
+@click.option("--timeout", type=float, help="Seconds to wait for a response (default 30).")
+@click.option("--max-bytes", type=int, help="Largest response to accept (default 5 MB).")
+@click.option("--retries", type=int, help="Immediate retries of timeouts and 5xx (default 2).")
+@click.option("--contact-url", help="URL in the User-Agent where site owners can reach you.")
+@click.option("--recrawl", is_flag=True, help="Revisit fetched pages (conditional requests).")
+@click.option("--report", "show_report", is_flag=True,
+              help="Only summarize the crawl so far: outcomes and failed URLs with reasons.")
+@click.option("--json", "as_json", is_flag=True, help="With --report: print it as JSON.")
+@click.pass_obj
+def crawl(data, sources_file, feed, sitemap, start, allow_domain, article_pattern, source_name,
+          show_report, as_json, **settings):
+    """Crawl news sites politely into the store; resumable, incremental.
+
+    Obeys robots.txt (and its Crawl-delay), waits between requests to a host,
+    keeps raw responses as WARC under DATA/raw/ and records every URL's outcome
+    in DATA/crawl.sqlite: an interrupted crawl continues where it stopped, and
+    a re-crawl asks only for what changed.  Then `newsdesk index`.
+
+    \b
+    Examples:
+      newsdesk crawl --sources corpus/sources.toml --max-pages 200
+      newsdesk crawl --feed https://example.org/rss.xml --article-pattern '/news/'
+      newsdesk crawl --report
+    """
+    from . import crawl as crawler
+    if show_report:
+        report = crawler.report(data)
+        click.echo(json.dumps(report.to_json(), indent=2) if as_json
+                   else crawler.format_report(report))
+        return report
+    config = crawler.load_sources(sources_file) if sources_file else crawler.CrawlConfig()
+    if feed or sitemap or start:
+        config.sources.append(crawler.Source(
+            name=source_name, feeds=list(feed), sitemaps=list(sitemap), start_urls=list(start),
+            allowed_domains=list(allow_domain), article_patterns=list(article_pattern)))
+    for key, value in settings.items():
+        if value is not None and value is not False:  # 0 is a value (--delay 0)
+            setattr(config, key, value)
+    tty = sys.stderr.isatty()
+
+    def show(update):
+        line = (f"fetched {update['fetched']}  queued {update['queued']}  "
+                f"failed {update['failed']}  {update['rate']:.1f} pages/s")
+        click.echo(("\r" + line) if tty else line, err=True, nl=not tty)
+
+    report = crawler.crawl(data, config, progress=show)
+    if tty:
+        click.echo(err=True)
+    s = report.states
+    click.echo(f"crawl: {s['done']} done, {s['queued']} queued, {s['retry']} to retry, "
+               f"{s['failed']} failed, {s['skipped']} skipped; "
+               f"{report.outcomes.get('article', 0)} articles "
+               f"(see `newsdesk crawl --report`, then `newsdesk index`)")
+    return report
+
+
+@cli.command("normalize")
+@click.pass_obj
+def normalize_(data):
+    """Re-read the crawled pages kept as WARC in DATA/raw/ into the store (no fetching).
+
+    Use it after improving the normalizer; then `newsdesk index`.  Example: newsdesk normalize
+    """
+    from . import crawl as crawler
+    with _progress(None, "articles") as bar:
+        report = crawler.normalize_stored(data, progress=bar.update)
+    _report_skipped(report.skipped)
+    c = report.counts
+    click.echo(f"{report.files} WARC files: {c.added} added, {c.updated} updated, "
+               f"{c.unchanged} unchanged, {len(report.skipped)} skipped")
+    return report
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--url", default="", help="The page's original URL (for a single file).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per page (CONTRACTS.md).")
+def extract(paths, url, as_json):
+    """Show the article fields the normalizer finds in saved pages (.html, .htm, .gz).
+
+    PATH may be a file or a folder of pages.  A page that fails prints
+    {"path", "error"} and the rest go on.
+
+    \b
+    Examples:
+      newsdesk extract page.html --json
+      newsdesk extract saved-pages/ --json > fields.jsonl
+    """
+    from .importers import input_files
+    from .importers.html import read_page
+    from .normalize import normalize
+    for path in input_files("html", paths):
+        try:
+            fields = {"path": str(path), **normalize(read_page(path), url=url).to_json()}
+        except Exception as exc:  # noqa: BLE001 - one bad page must not stop the rest
+            fields = {"path": str(path), "error": f"{type(exc).__name__}: {exc}"}
+        if as_json:
+            click.echo(json.dumps(fields, ensure_ascii=False))
+        elif "error" in fields:
+            click.echo(f"{path}: error: {fields['error']}", err=True)
+        else:
+            kind = "article" if fields["is_article"] else fields["not_article"]
+            click.echo(f"{path}: {fields['title']!r} [{fields['published'] or 'undated'}, "
+                       f"{', '.join(fields['authors']) or 'no author'}, {fields['language']}, "
+                       f"{len(fields['body'].split())} words, {kind}]")
+
 
 def main() -> None:
     cli(prog_name="newsdesk")

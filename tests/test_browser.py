@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -21,7 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.conftest import REPO, SAMPLE
+from conftest import REPO, SAMPLE
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +30,9 @@ CHROMIUM = os.environ.get("NEWSDESK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# `make screenshots` (NEWSDESK_SCREENSHOTS=docs/screenshots) refreshes the README's pictures;
+# otherwise they go to a temp folder, so a test run leaves the work tree as it was.
+SCREENSHOTS = Path(os.environ.get("NEWSDESK_SCREENSHOTS") or tempfile.mkdtemp(prefix="shots-"))
 QUERY = "minister"  # 22 of the 48 sample articles: three pages, many facets
 
 

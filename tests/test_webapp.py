@@ -13,7 +13,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from indexer import SearchRequest, SearchService
-from tests.conftest import make_data_dir
+from conftest import make_data_dir
 from webapp import create_app, feeds
 
 CONTRACT_KEYS = {"query", "total", "page", "per_page", "took_ms", "hits", "facets", "suggestion"}

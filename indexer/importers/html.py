@@ -1,7 +1,9 @@
 """Saved article pages (``.html``, ``.htm``, optionally gzipped) -> Articles.
 
 Field extraction lives in :mod:`indexer.normalize`; this module only reads the
-file and makes an Article of what the normalizer found.
+file and makes an Article of what the normalizer found.  A page the normalizer
+does not take for an article (a section front, a tag page, a video page) is
+skipped with the reason.
 """
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..articles import Article, article_id
+from ..articles import Article
 from ..errors import BadInput
 from ..normalize import normalize
+from . import Skipped
 
 
 def read_page(path: Path) -> bytes:
@@ -19,13 +22,11 @@ def read_page(path: Path) -> bytes:
     return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
 
 
-def read(path: Path, *, source: str = "", url: str = "", **_options) -> Iterator[Article]:
+def read(path: Path, *, source: str = "", url: str = "", **_options) -> Iterator[Article | Skipped]:
     page = normalize(read_page(path), url=url)
     if not (page.title or page.body):
         raise BadInput("no article text found in the page")
-    yield Article(
-        id=article_id(url=page.url, source=source or page.site_name or "html", source_id=path.stem),
-        title=page.title, body=page.body, url=page.url,
-        source=source or page.site_name, published=page.published,
-        authors=tuple(page.authors), language=page.language or "en",
-    )
+    if not page.is_article:
+        yield Skipped(str(path), page.not_article)
+        return
+    yield page.to_article(source=source, source_id=path.name.split(".")[0])

@@ -1,0 +1,318 @@
+"""The Scrapy spider: takes URLs from the frontier, records every outcome in it.
+
+One spider for feeds, sitemaps and start pages.  Requests come from
+:class:`~indexer.crawl.frontier.Frontier` (seeds first, then queued pages,
+then retries whose backoff has passed); each response or failure is written
+back at once, so a killed crawl resumes where it stopped.  HTML pages go
+through :mod:`indexer.crawl.ingest` into the store and their raw responses
+into a WARC file.  Scrapy does the politeness work: robots.txt, per-host
+delay and concurrency, AutoThrottle (see :mod:`.politeness`), timeouts,
+maximum size, bounded redirects, offsite filtering, immediate retries.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import (
+    DontCloseSpider,
+    DownloadCancelledError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    StopDownload,
+)
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import task
+from twisted.internet.error import TCPTimedOutError
+from twisted.internet.error import TimeoutError as TwistedTimeout
+
+from ..config import DataDir
+from ..normalize import normalize
+from ..store import Store
+from .config import CrawlConfig
+from .frontier import Entry, Frontier, body_hash
+from .ingest import is_html, store_page, warm_up
+from .listings import feed_links, sitemap_links
+from .urls import in_domains, normalize_url
+from .warc import WarcLog
+
+XML_TYPES = ("xml", "rss", "atom", "text/plain", "gzip", "octet-stream")
+PRIORITY = {"sitemap": 30, "feed": 30, "start": 20, "page": 0}
+
+
+def settings_for(config: CrawlConfig) -> dict:
+    """Scrapy settings from the crawl config: the politeness and limit knobs in one place."""
+    return {
+        "BOT_NAME": "newsdesk",
+        "USER_AGENT": config.agent,
+        "ROBOTSTXT_OBEY": True,
+        "ROBOTSTXT_USER_AGENT": "newsdesk",
+        "DOWNLOAD_DELAY": config.delay,
+        "DOWNLOAD_DELAY_JITTER": 0,
+        "CONCURRENT_REQUESTS": 16,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrency_per_host,
+        "DOWNLOAD_TIMEOUT": config.timeout,
+        "DOWNLOAD_MAXSIZE": config.max_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "REDIRECT_MAX_TIMES": config.max_redirects,
+        "RETRY_TIMES": config.retries,
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
+        "AUTOTHROTTLE_ENABLED": False,           # replaced by Politeness, which keeps Crawl-delay
+        "NEWSDESK_AUTOTHROTTLE": config.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": config.delay,
+        "AUTOTHROTTLE_MAX_DELAY": max(60.0, config.delay),
+        "EXTENSIONS": {"indexer.crawl.politeness.Politeness": 0},
+        "TELNETCONSOLE_ENABLED": False,
+        "COOKIES_ENABLED": False,
+        "LOG_LEVEL": os.environ.get("NEWSDESK_CRAWL_LOG", "ERROR"),
+    }
+
+
+def failure_reason(failure, request) -> tuple[str, str, int | None, bool]:
+    """(outcome, reason, HTTP status, retryable) of a failed request."""
+    exc = failure.value
+    stop = request.meta.get("nd_stop")
+    if stop:
+        return stop[0], stop[1], None, False
+    if isinstance(exc, HttpError):
+        status = exc.response.status
+        return f"http_{status}", f"HTTP {status}", status, status >= 500 or status in (408, 429)
+    if isinstance(exc, (DownloadTimeoutError, TwistedTimeout, TCPTimedOutError)):
+        return "timeout", f"no answer within {request.meta.get('download_timeout', '?')} s", None, True
+    if isinstance(exc, DownloadCancelledError) or "max size" in str(exc).lower():
+        return "too_large", f"larger than {request.meta.get('download_maxsize', '?')} bytes", None, False
+    if isinstance(exc, IgnoreRequest):
+        text = str(exc)
+        if "robots.txt" in text:
+            return "robots", "disallowed by robots.txt", None, False
+        if "redirections" in text:
+            return "redirect_loop", f"more than {request.meta.get('nd_max_redirects')} redirects", None, False
+        if "offsite" in text.lower():
+            return "offsite", f"redirected off the allowed domains ({request.url})", None, False
+        return "ignored", text, None, False
+    if isinstance(exc, StopDownload):
+        return "error", "download stopped", None, False
+    return "error", f"{type(exc).__name__}: {exc}"[:200], None, True
+
+
+class NewsSpider(scrapy.Spider):
+    """Feeds, sitemaps and start pages -> frontier -> pages -> store, WARC and fetch log."""
+
+    name = "newsdesk"
+
+    def __init__(self, config: dict, data_root: str, **kwargs):
+        super().__init__(**kwargs)
+        self.config = CrawlConfig.from_json(config)
+        self.data = DataDir(Path(data_root)).ensure()
+        self.allowed_domains = self.config.domains()
+        self.frontier = Frontier(self.data.crawl_db)
+        self.store = Store(self.data.store_path)
+        warm_up()
+        self.warc = WarcLog(self.data.raw_dir)
+        self.scheduled: set[str] = set()  # scheduled in this run: never scheduled twice
+        self.pages_scheduled = 0
+        self.fetched = 0
+        self.failures = 0
+        self.started = time.time()
+        self._parent = os.getppid()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider._headers, signal=signals.headers_received)
+        crawler.signals.connect(spider._opened, signal=signals.spider_opened)
+        return spider
+
+    # -- scheduling -------------------------------------------------------------
+
+    def _opened(self, spider) -> None:
+        self._ticker = task.LoopingCall(self._tick)
+        self._ticker.start(1.0, now=False)
+
+    async def start(self):
+        for source in self.config.sources:
+            for kind, urls in (("sitemap", source.sitemaps), ("feed", source.feeds),
+                               ("start", source.start_urls)):
+                for url in urls:
+                    if (key := normalize_url(url)):
+                        self.frontier.seed(key, kind)
+        if self.config.recrawl:
+            self.frontier.requeue_done()
+        for request in self._due():
+            yield request
+
+    def _due(self) -> list[scrapy.Request]:
+        requests = []
+        for entry in self.frontier.due(500, exclude=self.scheduled):
+            request = self._request(entry)
+            if request is not None:
+                requests.append(request)
+        return requests
+
+    def _request(self, entry: Entry) -> scrapy.Request | None:
+        if entry.url in self.scheduled:
+            return None
+        if entry.kind in ("page", "start"):
+            if self.config.max_pages and self.pages_scheduled >= self.config.max_pages:
+                return None
+            self.pages_scheduled += 1
+        self.scheduled.add(entry.url)
+        headers = {}
+        if entry.etag:
+            headers["If-None-Match"] = entry.etag
+        if entry.last_modified:
+            headers["If-Modified-Since"] = entry.last_modified
+        return scrapy.Request(
+            entry.url, callback=self.parse, errback=self.failed, headers=headers,
+            dont_filter=True, priority=PRIORITY.get(entry.kind, 0),
+            meta={"nd_url": entry.url, "nd_kind": entry.kind, "nd_depth": entry.depth,
+                  "nd_max_redirects": self.config.max_redirects,
+                  "download_maxsize": self.config.max_bytes,
+                  "handle_httpstatus_list": [304]})
+
+    def _idle(self, spider) -> None:
+        requests = self._due()
+        if not requests:
+            return
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def _discover(self, link: str, base: str, kind: str, depth: int, listed: bool):
+        """Queue a link found on a page or in a listing; yield its request when new."""
+        url = normalize_url(link, base)
+        if not url:
+            return
+        if not in_domains(url, self.allowed_domains):
+            if listed:  # a feed or sitemap named it as an article: worth reporting
+                self.frontier.skip(url, kind, "offsite", "not on an allowed domain", found_from=base)
+            return
+        if kind == "page" and not self.config.is_article_url(url):
+            return
+        if depth > self.config.max_depth:
+            return
+        if self.frontier.add(url, kind, depth=depth, found_from=base):
+            request = self._request(Entry(url, kind, depth, "", "", 0))
+            if request is not None:
+                yield request
+
+    # -- responses ----------------------------------------------------------------
+
+    def _headers(self, headers, body_length, request, spider) -> None:
+        """Drop a response by its headers: wrong content type, or declared too large."""
+        kind = request.meta.get("nd_kind")
+        if kind is None or b"Location" in headers:
+            return
+        ctype = (headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+        expected = XML_TYPES + ("html",) if kind in ("feed", "sitemap") else ("html", "xhtml")
+        if ctype and not any(t in ctype for t in expected):
+            request.meta["nd_stop"] = ("not_html", f"content type {ctype.split(';')[0]}")
+            raise StopDownload(fail=True)
+
+    def parse(self, response):
+        url, kind, depth = (response.meta["nd_url"], response.meta["nd_kind"],
+                            response.meta["nd_depth"])
+        self.fetched += 1
+        final = normalize_url(response.url) or url
+        if final != url:
+            self.frontier.done(url, "redirected", reason=f"to {final}",
+                               status=(response.meta.get("redirect_reasons") or [None])[0], kind=kind)
+            known = self.frontier.get(final)
+            if known is not None and known["state"] == "done":
+                return  # the target was fetched already (e.g. from the sitemap)
+            self.frontier.add(final, kind, depth=depth, found_from=url)
+            self.scheduled.add(final)  # it is being handled now; never schedule it again
+            url = final
+        if response.status == 304:
+            self.frontier.done(url, "unchanged", status=304, kind=kind)
+            return
+        source = self.config.source_for(url)
+        headers = [(k.decode("latin-1"), v.decode("latin-1"))
+                   for k, values in response.headers.items() for v in values]
+        self.warc.write(response.url, response.status, "OK", headers, response.body,
+                        source=source.name if source else "")
+        validators = {"etag": _header(response, b"ETag"),
+                      "last_modified": _header(response, b"Last-Modified")}
+        if kind in ("feed", "sitemap"):
+            yield from self._listing(response, url, kind, depth, validators)
+            return
+        ctype = _header(response, b"Content-Type")
+        if ctype and not is_html(ctype):
+            self.frontier.failed(url, "not_html", f"content type {ctype.split(';')[0]}")
+            return
+        page = normalize(response.body, url=response.url, content_type=ctype)
+        if page.is_article:
+            digest = body_hash(page.body)
+            twin = self.frontier.duplicate_of(digest, url)
+            if twin:
+                self.frontier.done(url, "duplicate", reason=f"same text as {twin}",
+                                   status=response.status, digest=digest, kind=kind, **validators)
+            else:
+                article, _ = store_page(self.store, page, source=source.name if source else "")
+                self.frontier.done(url, "article", status=response.status, digest=digest,
+                                   article_id=article.id, kind=kind, **validators)
+                canonical = normalize_url(page.url) if page.url else ""
+                if canonical and canonical != url and in_domains(canonical, self.allowed_domains):
+                    if self.frontier.add(canonical, "page", depth=depth, found_from=url):
+                        self.frontier.done(canonical, "alias", reason=f"canonical of {url}")
+        else:
+            self.frontier.done(url, "not_article", reason=page.not_article,
+                               status=response.status, kind=kind, **validators)
+        if kind == "start" or not page.is_article:
+            for href in response.css("a::attr(href)").getall():
+                yield from self._discover(href, response.url, "page", depth + 1, listed=False)
+
+    def _listing(self, response, url, kind, depth, validators):
+        if kind == "feed":
+            kind_found, links = "page", feed_links(response.body)
+        else:
+            sort, links = sitemap_links(response.body)
+            kind_found = "sitemap" if sort == "sitemapindex" else "page"
+        self.frontier.done(url, "listed", reason=f"{len(links)} links", status=response.status,
+                           kind=kind, **validators)
+        for link in links:
+            yield from self._discover(link, response.url, kind_found, depth + 1, listed=True)
+
+    def failed(self, failure):
+        request = failure.request
+        url = request.meta.get("nd_url") or normalize_url(request.url)
+        self.failures += 1
+        outcome, reason, status, retryable = failure_reason(failure, request)
+        self.frontier.failed(url, outcome, reason, status=status, retryable=retryable,
+                             max_attempts=self.config.max_attempts,
+                             backoff=self.config.retry_backoff)
+
+    # -- progress and shutdown ----------------------------------------------------
+
+    def _tick(self) -> None:
+        if os.getppid() != self._parent:  # the CLI that started us is gone: stop like it did
+            os._exit(1)
+        self.progress()
+
+    def progress(self, final: bool = False) -> None:
+        counts = self.frontier.counts()
+        elapsed = max(time.time() - self.started, 1e-6)
+        line = {"fetched": self.fetched, "failed": self.failures,
+                "queued": counts["queued"] + counts["retry"],
+                "rate": round(self.fetched / elapsed, 2), "final": final}
+        sys.stdout.write(json.dumps(line) + "\n")
+        sys.stdout.flush()
+
+    def closed(self, reason) -> None:
+        if getattr(self, "_ticker", None) and self._ticker.running:
+            self._ticker.stop()
+        self.progress(final=True)
+        self.warc.close()
+        self.store.close()
+        self.frontier.close()
+
+
+def _header(response, name: bytes) -> str:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else ""
