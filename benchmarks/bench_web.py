@@ -43,11 +43,8 @@ HOST = "127.0.0.1"
 
 
 def newsdesk() -> list[str]:
-    script = Path(sys.executable).parent / "newsdesk"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("newsdesk")
-    return [found] if found else [sys.executable, "-c", "from indexer.cli import main; main()"]
+    """The newsdesk command, run by this interpreter (so the same venv)."""
+    return [sys.executable, "-m", "indexer.cli"]
 
 
 def build(data: Path, sample: bool) -> None:

@@ -71,6 +71,14 @@ def _report_skipped(skipped, show: int = 20) -> None:
             click.echo(f"skipped {n}: {reason}", err=True)
 
 
+def _report_import(report, what: str) -> None:
+    """What was skipped (on stderr), then one summary line."""
+    _report_skipped(report.skipped)
+    c = report.counts
+    click.echo(f"{report.files} {what}: {c.added} added, {c.updated} updated, "
+               f"{c.unchanged} unchanged, {len(report.skipped)} skipped")
+
+
 @cli.command("import")
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(list(FORMATS)))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -97,10 +105,7 @@ def import_(data, fmt, paths, **options):
         parse_date(options["published"])  # a bad date fails before anything is read
     with _progress(None, "articles") as bar:
         report = pipeline.import_files(data, fmt, paths, progress=bar.update, **options)
-    _report_skipped(report.skipped)
-    c = report.counts
-    click.echo(f"{report.files} files: {c.added} added, {c.updated} updated, "
-               f"{c.unchanged} unchanged, {len(report.skipped)} skipped")
+    _report_import(report, "files")
     return report
 
 
@@ -317,10 +322,7 @@ def normalize_(data):
     from . import crawl as crawler
     with _progress(None, "articles") as bar:
         report = crawler.normalize_stored(data, progress=bar.update)
-    _report_skipped(report.skipped)
-    c = report.counts
-    click.echo(f"{report.files} WARC files: {c.added} added, {c.updated} updated, "
-               f"{c.unchanged} unchanged, {len(report.skipped)} skipped")
+    _report_import(report, "WARC files")
     return report
 
 

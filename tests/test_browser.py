@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from conftest import REPO, SAMPLE
+from conftest import SAMPLE
 
 pytestmark = pytest.mark.browser
 
@@ -37,11 +36,8 @@ QUERY = "minister"  # 22 of the 48 sample articles: three pages, many facets
 
 
 def _newsdesk() -> list[str]:
-    script = Path(sys.executable).parent / "newsdesk"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("newsdesk")
-    return [found] if found else [sys.executable, "-c", "from indexer.cli import main; main()"]
+    """The newsdesk command, run by this interpreter (so the same venv)."""
+    return [sys.executable, "-m", "indexer.cli"]
 
 
 def _free_port() -> int:
