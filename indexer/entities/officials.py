@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -116,12 +117,10 @@ def _patterns() -> dict:
     portfolio_roles = {f"{p} {h}" for p in d["portfolio"] for h in d["portfolio_heads"]}
     portfolio_roles |= {f"{h} of {p}" for p in d["portfolio"] for h in ("Minister", "Secretary")}
     portfolio_roles |= {f"{h} for {p}" for p in d["portfolio"] for h in ("Minister", "Secretary")}
-    roles = portfolio_roles | set(d["head_roles"]) | set(d["qualified_roles"])
-    prefixed = _cases(roles) | {f"{pre} {r}" for pre in d["role_prefixes"] for r in _cases(roles)}
     hon = rf"(?:(?:{_alt(d['honorifics'])})\s+)?"
     insts = _alt(d["institutions"])
     return {
-        "role": re.compile(rf"(?<![\w.-])(?:{trie_pattern(prefixed)})(?![\w-])"),
+        "role": re.compile(rf"(?<![\w.-])(?:{_role_pattern(d)})(?![\w-])"),
         "name_after": re.compile(rf",?\s+{hon}(?P<name>{NAME})(?![\w-])"),
         "name_before": re.compile(rf"(?<![\w.-])(?P<name>{NAME}),\s+(?:the\s+|a\s+)?$"),
         "appos_end": re.compile(r"\s*[,.;)]|\s+(?:who|and|said|told|was|is|has|had|says)\b"),
@@ -136,6 +135,41 @@ def _patterns() -> dict:
         "company": set(d["company_words"]),
         "known": _known_index(d["known"]),
     }
+
+
+def _role_pattern(d: dict) -> str:
+    """Every role, as written, lower case or capitalised, optionally prefixed ("acting").
+
+    Built from its parts ("<portfolio> <head>", "<head> of|for <portfolio>", head and
+    qualified roles), each a prefix trie, rather than as one trie of every combination:
+    the same language, compiled in a fraction of the time.
+    """
+    def spelled(case) -> str:
+        portfolio, heads = trie_pattern(map(case.rest, d["portfolio"])), d["portfolio_heads"]
+        whole = set(d["head_roles"]) | set(d["qualified_roles"])
+        return "|".join([
+            rf"(?:{trie_pattern(map(case.first, d['portfolio']))}) (?:{trie_pattern(map(case.rest, heads))})",
+            rf"(?:{trie_pattern(map(case.first, ('Minister', 'Secretary')))}) (?:of|for) (?:{portfolio})",
+            trie_pattern(map(case.first, whole)),
+        ])
+
+    roles = "|".join(f"(?:{spelled(case)})" for case in _CASES)
+    return rf"(?:(?:{trie_pattern(d['role_prefixes'])}) )?(?:{roles})"
+
+
+@dataclass(frozen=True)
+class _Case:
+    """How a phrase's first part and the rest are spelled in one of _cases' forms."""
+
+    first: Callable[[str], str]
+    rest: Callable[[str], str]
+
+
+_CASES = (
+    _Case(lambda s: s, lambda s: s),                                    # as written
+    _Case(str.lower, str.lower),                                        # lower case
+    _Case(lambda s: s[:1].upper() + s[1:].lower(), str.lower),          # capitalised
+)
 
 
 def _known_index(known: list[dict]) -> dict:
