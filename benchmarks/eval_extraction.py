@@ -20,7 +20,39 @@ evaluate.py) and prints:
    are left.  A title matches when its words are equal ignoring case and
    punctuation (and a leading or trailing " | Site name" segment the gold may
    carry); a date matches when it is the same calendar day, each value in its
-   own offset (a page's visible date rarely carries the time of day).
+   own offset (a page's visible date rarely carries the time of day).  For B it
+   also prints a ceiling: the share of pages that still show the gold value
+   somewhere (the title's words in sequence; the day written out in the text, a
+   ``datetime``/``content`` attribute or the URL).  A page that does not show it
+   cannot be read right: a headline the page never prints, a UTC date a day after
+   the local date the page shows, an original date behind an "updated" one.
+
+How set B is read (``indexer.normalize``, general rules, no per-site tuning):
+
+* Title (:func:`~indexer.normalize.visible_title`): candidates are ``<title>``
+  with the site's name cut (the segment after " | ", " - ", " — ", " :: "… that
+  an ``<h1>`` logo repeats or that spells the host name, else a short trailing
+  one) and the ``<h1>``s (and microdata ``itemprop=headline``) that are not the
+  logo or a short label.  An ``<h1>`` with the same words as ``<title>`` wins;
+  otherwise the candidate the page repeats most (share links, ``data-title``,
+  inline JSON, alt text; URL slugs excluded, a title nested in a longer one
+  counted alone) wins, and ``<title>`` wins ties.
+* Date (:func:`~indexer.normalize.visible_date`): microdata ``datePublished``; an
+  element marked as the publication date (class/id "published", "posted",
+  ``<time pubdate>``…); the byline under the headline ("Published 3 March 2024
+  10:30 GMT", "Nov. 19, 2019 8:03 am ET", "5:45 AM PST 11/19/2019"; photo
+  captions skipped); ``<time datetime>``; other date/byline elements; dates
+  introduced as "Updated" skipped, "Published" preferred.  A URL date
+  (``/2024/03/05/``) is the publication day: the first candidate on that day
+  gives the time and zone, else the URL's day wins.  A time shown without a zone
+  takes the zone of a ``<time datetime>`` stating the same moment.  Zones written
+  on the page are kept (ET/PT… through the tz database, for the right DST).
+  htmldate is the last resort.
+
+Figures (121 pages): body F1 0.976 (trafilatura default 0.954); A title 1.000
+(106/106), A date 0.976 (83/85); B title 0.962 (102/106, before 0.868), B date
+0.859 (73/85, before 0.765).  Both B figures are at their ceilings: the 4 titles
+and 12 dates still missed are not shown on the stripped pages at all.
 
 Usage: .venv/bin/python benchmarks/eval_extraction.py [--data DIR] [--n-bootstrap N]
 """
@@ -113,10 +145,44 @@ def structured_gold(html: bytes) -> dict:
     return gold
 
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def _day_spellings(day) -> list[str]:
+    """The ways a page commonly writes a calendar day (ISO, US and European numerals, English
+    month names in full, abbreviated and dotted)."""
+    y, m, d = day.year, day.month, day.day
+    names = [_MONTHS[m - 1], _MONTHS[m - 1][:3], _MONTHS[m - 1][:3] + ".", _MONTHS[m - 1][:4] + "."]
+    forms = [f"{y}-{m:02}-{d:02}", f"{y}/{m:02}/{d:02}", f"{y}/{m}/{d}/", f"{m}/{d}/{y}",
+             f"{m:02}/{d:02}/{y}", f"{d:02}.{m:02}.{y}", f"{d}.{m}.{y}", f"{d:02}/{m:02}/{y}"]
+    for name in names:
+        forms += [f"{name} {d}, {y}", f"{name} {d} {y}", f"{d} {name} {y}", f"{d} {name}, {y}"]
+    return [f.casefold() for f in forms]
+
+
+def shown(html: bytes, url: str, gold) -> bool:
+    """Whether a page stripped of structured data still shows the gold value anywhere: the
+    title's words in sequence, or the date's day written out (text, attributes, URL).  A
+    miss on a page that does not show it cannot be fixed by reading the page."""
+    from bs4 import BeautifulSoup
+    soup = BeautifulSoup(html, "lxml")
+    if isinstance(gold, str):
+        key = " " + " ".join(_words(gold)) + " "
+        return key in " " + " ".join(_words(unescape(html.decode("utf-8", "replace")))) + " "
+    text = " ".join(soup.get_text(" ").split()) + " " + " ".join(
+        str(t.get("datetime") or t.get("content") or "") for t in soup.find_all(["time", "span", "div"])
+        if t.get("datetime") or t.get("content")) + " " + url
+    text = text.casefold()
+    return any(form in text for form in _day_spellings(gold))
+
+
 def field_accuracy(docs: dict[str, tuple[str, bytes]]):
-    """{"A title": (right, total), …} and the misses, for the sets described above."""
+    """{"A title": (right, total), …}, the B misses whose value the page does not show, and
+    the misses, for the sets described above."""
     tally = {f"{s} {f}": [0, 0] for s in "AB" for f in ("title", "date")}
     ambiguous = {"title": 0, "date": 0}
+    hidden = {"title": 0, "date": 0}
     misses: list[str] = []
     for key, (url, html) in docs.items():
         gold = structured_gold(html)
@@ -134,8 +200,12 @@ def field_accuracy(docs: dict[str, tuple[str, bytes]]):
                 tally[f"{variant} {name}"][0] += right
                 tally[f"{variant} {name}"][1] += 1
                 if not right:
-                    misses.append(f"  {variant} {name} {key[:10]}: {want!s} != {got!s}")
-    return {k: tuple(v) for k, v in tally.items()}, ambiguous, misses
+                    note = ""
+                    if variant == "B" and not shown(stripped, url, want):
+                        hidden[name] += 1
+                        note = "  (not shown on the page)"
+                    misses.append(f"  {variant} {name} {key[:10]}: {want!s} != {got!s}{note}")
+    return {k: tuple(v) for k, v in tally.items()}, ambiguous, hidden, misses
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -174,12 +244,17 @@ def main(argv: list[str] | None = None) -> None:
     print(f"not-an-article rule: {len(docs) - len(rejected)}/{len(docs)} article pages kept"
           + "".join(f"\n  rejected {k[:10]}: {why}" for k, why in rejected))
 
-    tally, ambiguous, misses = field_accuracy(docs)
+    tally, ambiguous, hidden, misses = field_accuracy(docs)
     print("titles and dates vs the pages' own JSON-LD/OpenGraph (A: JSON-LD removed; "
           f"B: JSON-LD and <meta> removed; left out as self-contradictory: "
           f"{ambiguous['title']} titles, {ambiguous['date']} dates):")
     for name, (right, total) in tally.items():
-        print(f"  {name:<8} accuracy {right / total if total else 0:.3f}  ({right}/{total})")
+        line = f"  {name:<8} accuracy {right / total if total else 0:.3f}  ({right}/{total})"
+        field = name.split()[1]
+        if name.startswith("B") and total:
+            line += (f"   ceiling {(total - hidden[field]) / total:.3f}: {hidden[field]} pages "
+                     f"do not show the gold {field}")
+        print(line)
     if args.misses:
         print("\n".join(misses))
 

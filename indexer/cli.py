@@ -301,7 +301,9 @@ def crawl(data, sources_file, feed, sitemap, start, allow_domain, article_patter
                 f"failed {update['failed']}  {update['rate']:.1f} pages/s")
         click.echo(("\r" + line) if tty else line, err=True, nl=not tty)
 
-    report = crawler.crawl(data, config, progress=show)
+    # a terminal line redraws itself every second; a log or pipe gets one every 5 s
+    report = crawler.crawl(data, config, progress=show,
+                           progress_every=0.0 if tty else crawler.QUIET_PROGRESS_SECONDS)
     if tty:
         click.echo(err=True)
     s = report.states

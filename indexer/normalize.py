@@ -2,7 +2,12 @@
 
 Order of evidence for each field: JSON-LD (NewsArticle and friends), then
 OpenGraph / meta / microdata, then the document itself (``<h1>``, ``<title>``,
-``<time>``, ``<html lang>``).  The main text comes from trafilatura in its
+``<time>``, ``<html lang>``).  Without structured data, the title is chosen
+between ``<title>`` (site name cut) and the ``<h1>``s by agreement
+(:func:`visible_title`), and the date is read from what the page shows
+(:func:`visible_date`: microdata, a publication-date element, the byline under
+the headline, ``<time>``, checked against a date in the URL; then htmldate).
+The main text comes from trafilatura in its
 precision mode, with two additions measured on the article-extraction
 benchmark (``benchmarks/eval_extraction.py``):
 
@@ -48,6 +53,7 @@ MIN_WORDS = 120
 MIN_PARAGRAPHS = 3
 MAX_LINK_DENSITY = 0.5
 FALLBACK_RATIO = 0.5
+BYLINE_CHARS = 400
 
 
 @dataclass
@@ -377,24 +383,27 @@ def normalize(html: bytes | str, *, url: str = "", content_type: str | None = No
         (ld.get("publisher") or {}).get("name") if isinstance(ld.get("publisher"), dict) else "")
     head_title = soup.title.get_text(" ") if soup.title else ""
     og_title = clean_title(_meta(soup, "og:title", "twitter:title"), site_name)
-    h1_text = _headline(soup, [og_title, clean_title(head_title, site_name)], site_name)
-    title = (_text(ld.get("headline")) or _text(ld.get("name")) or og_title or h1_text
-             or _meta(soup, "headline") or _itemprop_text(soup, "headline")
-             or clean_title(head_title, site_name))
+    declared_title = (_text(ld.get("headline")) or _text(ld.get("name")) or og_title
+                      or _meta(soup, "headline"))
+    if declared_title:
+        h1_text = _headline(soup, [og_title, clean_title(head_title, site_name)], site_name)
+        title = declared_title
+    else:  # no structured title: choose between <title> and the <h1>s by agreement
+        title, h1_text = visible_title(soup, text, head_title, site_name, url)
     canonical = soup.find("link", rel="canonical")
     page_url = (_text(canonical.get("href")) if canonical else "") or _meta(soup, "og:url") or \
         _text(ld.get("url")) or url
     if url and page_url and not page_url.startswith("http"):
         from urllib.parse import urljoin
         page_url = urljoin(url, page_url)
-    time_tag = soup.find("time", attrs={"itemprop": "datePublished"}) or soup.find("time", datetime=True)
-    published = _first_date(
+    published = (_first_date(
         ld.get("datePublished"), ld.get("dateCreated"),
         _meta(soup, "article:published_time", "datePublished", "og:article:published_time",
               "pubdate", "publishdate", "publish-date", "parsely-pub-date", "sailthru.date",
-              "dc.date.issued", "DC.date.issued", "dcterms.created", "dc.date", "DC.date", "date"),
-        (time_tag.get("datetime") or time_tag.get("content")) if time_tag else None,
-        ld.get("dateModified"), _meta(soup, "article:modified_time")) or _date_in_text(text)
+              "dc.date.issued", "DC.date.issued", "dcterms.created", "dc.date", "DC.date", "date"))
+        or visible_date(soup, (url, page_url), _headline_tag(soup, title, h1_text))
+        or _first_date(ld.get("dateModified"), _meta(soup, "article:modified_time"))
+        or _date_in_text(text))
     authors = (_names(ld.get("author")) or _names(_meta(soup, "author", "article:author",
                "parsely-author", "sailthru.author", "dc.creator"))
                or _names([a.get_text(" ") for a in soup.select('[rel="author"], [itemprop="author"]')][:3]))
@@ -444,3 +453,341 @@ def _itemprop_text(soup: BeautifulSoup, prop: str) -> str:
 def _similar(a: str, b: str) -> bool:
     wa, wb = {w.casefold() for w in _words(a)}, {w.casefold() for w in _words(b)}
     return bool(wa) and len(wa & wb) >= 0.6 * len(wa)
+
+
+# -- title and date without structured data -------------------------------------
+
+_SLUG = re.compile(r"\w+(?:[-_]\w+){3,}")           # url-slug-like-words: not a repetition of a title
+_JS_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+MIN_HEADLINE_CHARS = 15                              # a shorter <h1> of < 3 words is a label ("Games")
+
+
+def _word_key(text: str) -> str:
+    return " " + " ".join(w.casefold() for w in _words(_SLUG.sub(" ", text))) + " "
+
+
+def _page_words(html: str) -> str:
+    """The whole document (attributes, inline data, share links) as one string of words."""
+    from urllib.parse import unquote_plus
+    text = _JS_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), unescape(html))
+    return _word_key(unquote_plus(text))
+
+
+def _host_labels(url: str) -> list[str]:
+    from urllib.parse import urlsplit
+    labels = (urlsplit(url).hostname or "").lower().split(".")[:-1]
+    return [x for x in labels if len(x) >= 3 and x not in ("www", "com", "org", "net", "news")]
+
+
+def _site_segment(head: str, h1s: list[str], url: str) -> str:
+    """The part of ``<title>`` that names the site: the last segment when an ``<h1>`` (a
+    logo) says the same, or the first or last segment when it spells the host name."""
+    parts = _TITLE_SEPARATORS.split(head)
+    if len(parts) < 2:
+        return ""
+    last = _word_key(parts[-1])
+    if last.strip() and any(_word_key(h) == last for h in h1s):
+        return parts[-1]
+    labels = _host_labels(url)
+    for part in (parts[-1], parts[0]):
+        joined = "".join(_words(part)).casefold()
+        if len(joined) >= 3 and any(label in joined or joined in label for label in labels):
+            return part
+    return ""
+
+
+def _in_main(tag) -> bool:
+    return any(p.name in ("article", "main") or p.get("itemprop") == "articleBody"
+               for p in tag.parents if getattr(p, "get", None))
+
+
+def visible_title(soup: BeautifulSoup, html: str, head_title: str, site_name: str,
+                  url: str) -> tuple[str, str]:
+    """(title, headline ``<h1>``) of a page without JSON-LD/OpenGraph titles.
+
+    Candidates are ``<title>`` without the site's name and the ``<h1>``s (and a
+    microdata ``itemprop=headline``) that are not the site's logo or a short label.
+    When they disagree, the page decides: the candidate it repeats most often
+    (share links, ``data-title`` attributes, inline JSON, image alt text; URL
+    slugs do not count) wins, and ``<title>`` wins a tie.
+    """
+    head = " ".join(head_title.split())
+    tags = soup.find_all("h1", limit=8)
+    marked = soup.find(attrs={"itemprop": "headline"})
+    if marked is not None and marked.name != "meta":
+        tags = [marked, *tags]
+    h1s: list[tuple[str, bool]] = []
+    for tag in tags:
+        text = " ".join(tag.get_text(" ").split())
+        if text and text not in [h for h, _ in h1s]:
+            h1s.append((text, _in_main(tag)))
+    site = site_name or _site_segment(head, [h for h, _ in h1s], url)
+    cleaned = clean_title(head, site)
+    if site and _word_key(cleaned) == _word_key(site):
+        cleaned = ""                                   # <title> is only the site's name
+    headlines = [(h, main) for h, main in h1s
+                 if not (site and _word_key(h) == _word_key(site))
+                 and (len(_words(h)) >= 3 or len(h) >= MIN_HEADLINE_CHARS)]
+    if not headlines:
+        return cleaned or (h1s[0][0] if h1s else ""), ""
+    if not cleaned:
+        return headlines[0][0], headlines[0][0]
+    agreeing = [h for h, _ in headlines if _word_key(h) == _word_key(cleaned)]
+    if agreeing:
+        return agreeing[0], agreeing[0]
+    words = _page_words(html)
+    keys = {h: _word_key(h) for h, _ in headlines} | {cleaned: _word_key(cleaned)}
+    counts = {h: words.count(k) for h, k in keys.items()}
+    # "Doobie Brothers Unite…" occurs inside every "The Doobie Brothers Unite…": count it alone
+    support = {h: counts[h] - sum(counts[o] for o, ko in keys.items() if ko != k and k in ko)
+               for h, k in keys.items()}
+    best = max(headlines, key=lambda c: (support[c[0]], c[1]))[0]  # ties: inside <article>/<main>
+    if support[best] > support[cleaned]:
+        return best, best
+    return cleaned, best if _similar(best, cleaned) else ""
+
+
+def _headline_tag(soup: BeautifulSoup, *titles: str):
+    """The element showing the headline (an ``<h1>`` equal to a title), else the first ``<h1>``."""
+    keys = {_word_key(t) for t in titles if t}
+    first = None
+    for tag in soup.find_all(["h1", "h2"], limit=12):
+        if tag.name == "h1" and first is None:
+            first = tag
+        if _word_key(tag.get_text(" ")) in keys:
+            return tag
+    return first
+
+
+_MONTHS = {m: i for i, names in enumerate((
+    ("jan", "january", "janvier", "januar", "enero", "gennaio", "janeiro"),
+    ("feb", "february", "février", "fevrier", "februar", "febrero", "febbraio", "fevereiro"),
+    ("mar", "march", "mars", "märz", "marz", "marzo", "março"),
+    ("apr", "april", "avril", "abril", "aprile"),
+    ("may", "mai", "mayo", "maggio", "maio"),
+    ("jun", "june", "juin", "juni", "junio", "giugno", "junho"),
+    ("jul", "july", "juillet", "juli", "julio", "luglio", "julho"),
+    ("aug", "august", "août", "aout", "agosto"),
+    ("sep", "sept", "september", "septembre", "septiembre", "settembre", "setembro"),
+    ("oct", "october", "octobre", "oktober", "octubre", "ottobre", "outubro"),
+    ("nov", "november", "novembre", "noviembre", "novembro"),
+    ("dec", "december", "décembre", "decembre", "dezember", "diciembre", "dicembre", "dezembro"),
+), start=1) for m in names}
+_MONTH = r"(?P<mon>" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\.?"
+_YEAR = r"(?P<y>(?:19|20)\d\d)"
+_DAY = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th)?"
+_DATE_FORMS = [
+    re.compile(rf"\b{_YEAR}-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)(?!\d)"),                # 2024-03-05
+    re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.IGNORECASE),             # March 5, 2024
+    re.compile(rf"\b{_DAY}\.?\s+(?:de\s+)?{_MONTH},?\s+(?:de\s+)?{_YEAR}\b", re.IGNORECASE),  # 5 March 2024
+    re.compile(rf"\b(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.{_YEAR}\b"),                  # 05.03.2024
+    re.compile(rf"\b(?P<a>[01]?\d)/(?P<b>[0-3]?\d)/{_YEAR}\b"),                     # 3/5/2024 (US order)
+    re.compile(rf"\b{_YEAR}/(?P<m>[01]?\d)/(?P<d>[0-3]?\d)\b"),                     # 2024/03/05
+]
+_CLOCK = re.compile(r"(?<![\d:])(?P<h>[0-2]?\d)(?::(?P<min>[0-5]\d))(?::(?P<s>[0-5]\d))?\s*"
+                    r"(?P<ampm>[ap]\.?\s?m\b\.?)?|(?<![\d:])(?P<h2>1?\d)\s*(?P<ampm2>[ap]\.?\s?m\b\.?)",
+                    re.IGNORECASE)
+_ZONE = re.compile(r"^\s*(?:\(?\s*)(?P<z>(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::?\d\d)?|[+-]\d\d:?\d\d|"
+                   r"GMT|UTC|Z|BST|CET|CEST|EET|EEST|WET|WEST|MSK|IST|JST|KST|HKT|SGT|AEST|AEDT|"
+                   r"EST|EDT|CST|CDT|MST|MDT|PST|PDT|ET|CT|MT|PT)\b")
+_ZONE_OFFSETS = {"GMT": 0, "UTC": 0, "Z": 0, "BST": 60, "CET": 60, "CEST": 120, "EET": 120,
+                 "EEST": 180, "WET": 0, "WEST": 60, "MSK": 180, "IST": 330, "JST": 540, "KST": 540,
+                 "HKT": 480, "SGT": 480, "AEST": 600, "AEDT": 660, "EST": -300, "EDT": -240,
+                 "CST": -360, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420}
+_ZONE_NAMES = {"ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver",
+               "PT": "America/Los_Angeles"}
+_UPDATED = re.compile(r"(updated|modified|edited|revised|aktualisiert|actualizado|atualizado|"
+                      r"mis à jour|aggiornato)\W*(on|at|am|le|el|em)?\W*$", re.IGNORECASE)
+_PUBLISHED = re.compile(r"(published|posted|first published|publié|publicado|pubblicato|"
+                        r"veröffentlicht|erschienen)\W*(on|at|am|le|el|em|il)?\W*"
+                        r"((mon|tues|wednes|thurs|fri|satur|sun)day\W*)?$", re.IGNORECASE)
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-]([01]?\d)[/-]([0-3]?\d)(?:/|-|$)|/((?:19|20)\d\d)([01]\d)([0-3]\d)/")
+
+
+def _zone(text: str, when: datetime):
+    from datetime import timedelta
+    match = _ZONE.match(text)
+    if not match:
+        return None
+    name = match.group("z").upper().replace(" ", "")
+    if name in _ZONE_OFFSETS:
+        return timezone(timedelta(minutes=_ZONE_OFFSETS[name]))
+    if name in _ZONE_NAMES:
+        from zoneinfo import ZoneInfo
+        try:
+            return ZoneInfo(_ZONE_NAMES[name])
+        except Exception:  # no time zone database
+            return None
+    offset = re.search(r"([+-])\s*(\d{1,2}):?(\d\d)?$", name)
+    if offset:
+        minutes = int(offset.group(2)) * 60 + int(offset.group(3) or 0)
+        return timezone(timedelta(minutes=minutes if offset.group(1) == "+" else -minutes))
+    return None
+
+
+def parse_visible_date(text: str) -> datetime | None:
+    """The date written out in ``text`` ("Published 3 March 2024 10:30 GMT",
+    "Nov. 19, 2019 8:03 am ET", "5:45 AM PST 11/19/2019") with the time and zone written
+    next to it: the first one introduced as "Published"/"Posted", else the first one not
+    introduced as "Updated".  The zone is kept; a date without one is taken as UTC."""
+    found = _visible_date(text)
+    return found[0] if found else None
+
+
+def _visible_date(text: str) -> tuple[datetime, bool] | None:
+    """(date, whether the text gave its zone) for :func:`parse_visible_date`."""
+    text = " ".join(text.split())
+    found = []
+    for form in _DATE_FORMS:
+        for match in form.finditer(text):
+            found.append((match.start(), match))
+    found.sort(key=lambda f: (not _PUBLISHED.search(text[max(0, f[0] - 30):f[0]]), f[0]))
+    for start, match in found:
+        if _UPDATED.search(text[max(0, start - 30):start]):
+            continue
+        g = match.groupdict()
+        if g.get("mon"):
+            month = _MONTHS.get(g["mon"].lower().rstrip("."))
+        elif g.get("a"):
+            a, b = int(g["a"]), int(g["b"])
+            month, g["d"] = (b, str(a)) if a > 12 else (a, str(b))
+        else:
+            month = int(g["m"])
+        try:
+            day = datetime(int(g["y"]), month or 0, int(g["d"]))
+        except (TypeError, ValueError):
+            continue
+        # a clock right after the date (or right before it, "5:45 AM PST 11/19/2019")
+        after = text[match.end():match.end() + 30]
+        before = text[max(0, start - 25):start]
+        clock, rest = None, ""
+        m = _CLOCK.search(after)
+        if m and not re.search(r"[A-Za-z]{3,}", after[:m.start()].replace("at", "")):
+            clock, rest = m, after[m.end():]
+        else:
+            for m in _CLOCK.finditer(before):
+                clock, rest = m, before[m.end():]
+        if clock is not None:
+            hour = int(clock.group("h") or clock.group("h2"))
+            ampm = (clock.group("ampm") or clock.group("ampm2") or "").lower()
+            if ampm.startswith("p") and hour < 12:
+                hour += 12
+            elif ampm.startswith("a") and hour == 12:
+                hour = 0
+            if hour < 24:
+                day = day.replace(hour=hour, minute=int(clock.group("min") or 0),
+                                  second=int(clock.group("s") or 0))
+            tz = _zone(rest, day)
+        else:
+            tz = _zone(after, day)
+        if not 1900 < day.year < 2100:
+            continue
+        return day.replace(tzinfo=tz or timezone.utc), tz is not None
+    return None
+
+
+def _url_date(urls) -> datetime | None:
+    for url in urls:
+        match = _URL_DATE.search(url or "")
+        if match:
+            y, m, d = [g for g in match.groups() if g]
+            try:
+                return datetime(int(y), int(m), int(d), tzinfo=timezone.utc)
+            except ValueError:
+                continue
+    return None
+
+
+_PUBLISH_HINT = re.compile(r"publish|posted|pubdate|post-date|postdate|entry-date|dateline|created|"
+                           r"article-date|article__date|story-date|date-published", re.IGNORECASE)
+_DATE_HINT = re.compile(r"date|time|byline|meta|stamp", re.IGNORECASE)
+_MEDIA_HINT = re.compile(r"caption|image|img|photo|figure|media|credit|gallery|video", re.IGNORECASE)
+_UPDATE_HINT = re.compile(r"updat|modif", re.IGNORECASE)
+
+
+def _hints(tag) -> str:
+    return " ".join([*(tag.get("class") or []), tag.get("id") or "", tag.get("itemprop") or ""])
+
+
+def _time_value(tag) -> tuple[datetime, bool] | None:
+    """(date, zone given?) of a ``<time>`` or microdata element: its attribute, unless that
+    has no zone and its text gives one (``datetime="2019-11-20T00:53:52"`` shown as
+    "Nov 19, 2019, 7:53pm EST")."""
+    shown = _visible_date(tag.get_text(" "))
+    raw = str(tag.get("datetime") or tag.get("content") or "").strip()
+    attr = _first_date(raw)
+    zoned = bool(re.search(r"(Z|[+-]\d\d:?\d\d)$", raw))
+    if attr is None or (not zoned and shown and shown[1]):
+        return shown
+    return attr, zoned
+
+
+def _updated(tag) -> bool:
+    if _UPDATE_HINT.search(_hints(tag)):
+        return True
+    previous = tag.find_previous(string=True)
+    return bool(previous and _UPDATED.search(str(previous)[-40:]))
+
+
+def visible_date(soup: BeautifulSoup, urls, headline=None) -> datetime | None:
+    """The publication date of a page without JSON-LD/meta dates, from what it shows.
+
+    In order: microdata ``itemprop=datePublished``; an element marked as the
+    publication date (class/id "published", "posted", "pubdate", ``<time pubdate>``…);
+    the byline under the headline (the first date within ``BYLINE_CHARS`` of text after
+    the ``<h1>``); ``<time datetime>``; other date/byline elements.  A date introduced as
+    "Updated …" (or marked dateModified) is skipped.  A date in the URL
+    (``/2024/03/05/``) is the day of publication: the first candidate on that day gives
+    it its time and zone, and when none is, the URL's day wins.
+    """
+    candidates: list[tuple[datetime, bool]] = []
+
+    def add(value):
+        if value is not None and 1900 < value[0].year < 2100:
+            candidates.append(value)
+
+    for tag in soup.find_all(attrs={"itemprop": re.compile(r"^(datePublished|dateCreated)$")}):
+        if tag.name != "meta":
+            add(_time_value(tag))
+    body = soup.body or soup
+    for tag in body.find_all(True, attrs={"class": _PUBLISH_HINT}, limit=20) + \
+            body.find_all(True, attrs={"id": _PUBLISH_HINT}, limit=5) + \
+            body.find_all("time", attrs={"pubdate": True}, limit=5):
+        if not _updated(tag) and len(tag.get_text(" ")) < 300:
+            add(_time_value(tag) if tag.name == "time" else _visible_date(tag.get_text(" ")))
+    if headline is not None:
+        text, size = [], 0
+        for piece in headline.find_all_next(string=True, limit=200):
+            if any(p.name in ("script", "style", "noscript", "figure", "figcaption")
+                   or _MEDIA_HINT.search(" ".join(p.get("class") or []))
+                   for p in piece.parents if p.name not in ("body", "html", "[document]")):
+                continue  # a photo caption's date ("In this Dec. 12, 2006, file photo…")
+            piece = " ".join(piece.split())
+            text.append(piece)
+            size += len(piece) + 1
+            if size > BYLINE_CHARS:
+                break
+        add(_visible_date(" ".join(text)[:BYLINE_CHARS]))
+    for tag in body.find_all("time", limit=20):
+        if not _updated(tag):
+            add(_time_value(tag))
+    for tag in body.find_all(True, attrs={"class": _DATE_HINT}, limit=40):
+        if not _updated(tag) and len(tag.get_text(" ")) < 200:
+            add(_visible_date(tag.get_text(" ")))
+    if not candidates:
+        return _url_date(urls)
+    chosen = candidates[0]
+    from_url = _url_date(urls)
+    if from_url is not None:
+        same_day = [c for c in candidates if c[0].date() == from_url.date()]
+        if not same_day:
+            return from_url
+        chosen = same_day[0]
+    if not chosen[1]:  # shown without a zone: the same moment stated with one, if the page has it
+        for when, zoned in candidates:
+            delta = (when.replace(second=0, microsecond=0)
+                     - chosen[0].replace(tzinfo=when.tzinfo, second=0, microsecond=0)).total_seconds()
+            if zoned and abs(delta) <= 14 * 3600 and delta % 900 == 0 and \
+                    when.minute == chosen[0].minute:
+                return when
+    return chosen[0]

@@ -3,7 +3,8 @@
 One full crawl (module fixture) is asserted from several sides: what was
 fetched, skipped with which reasons, stored, indexed and searchable, kept as
 WARC and re-normalized.  Then a re-crawl (conditional requests), a killed
-crawl that resumes, and a max-pages stop.
+crawl that resumes, a max-pages stop, sitemaps found in robots.txt, a redirect
+racing its own target, and quiet progress when stderr is not a terminal.
 """
 from __future__ import annotations
 
@@ -33,7 +34,9 @@ from indexer.crawl.urls import normalize_url
 
 SITE = Path(__file__).parent / "sites" / "news"
 REPO = Path(__file__).resolve().parents[1]
+NEWS = SITE / "news" / "2024"
 SLOW_SECONDS = 3
+RACE_SECONDS = 0.5
 HUGE_BYTES = 300_000
 
 
@@ -78,6 +81,16 @@ class NewsSite(BaseHTTPRequestHandler):
             return self._send(302, headers=[("Location", "/news/2024/loop.html")])
         if path == "/news/2024/moved.html":
             return self._send(301, headers=[("Location", "/news/2024/chip-rules.html")])
+        if path == "/news/race/sitemap.xml":     # a page and a redirect to it, listed together
+            urls = "".join(f"<url><loc>http://{self.host}/news/race/{name}.html</loc></url>"
+                           for name in ("target", "moved"))
+            return self._send(200, f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/'
+                              f'schemas/sitemap/0.9">{urls}</urlset>'.encode(), "application/xml")
+        if path == "/news/race/moved.html":
+            return self._send(301, headers=[("Location", "/news/race/target.html")])
+        if path == "/news/race/target.html":       # slow: still in flight when the redirect lands
+            time.sleep(RACE_SECONDS)
+            return self._send(200, (NEWS / "rates-hold.html").read_bytes())
         if path == "/news/2024/report.pdf":
             return self._send(200, b"%PDF-1.4\n" + bytes(range(256)) * 20, "application/pdf")
         file = SITE / path.lstrip("/")
@@ -344,6 +357,9 @@ def test_killed_crawl_resumes_without_refetching(site, tmp_path):
     second = _run_cli(data, site, "--delay", "0")
     out, err = second.communicate(timeout=60)
     assert second.returncode == 0, err
+    # stderr is a pipe, not a terminal: a progress line every 5 s at most, plus the last one
+    progress_lines = [line for line in err.splitlines() if "pages/s" in line]
+    assert 1 <= len(progress_lines) <= 1 + (time.monotonic() - mark) / 5, err
     refetched = {f"{site}{p}" for p in fetched(NewsSite.log, mark)} & first
     assert refetched == set()
     got = outcomes(data)
@@ -360,6 +376,41 @@ def test_max_pages_stops_with_work_left(site, tmp_path):
              and v[1] != "offsite"]
     assert len(pages) == 2, got
     assert sum(1 for v in got.values() if v[0] == "queued") >= 5
+
+
+def test_sitemaps_listed_in_robots_txt_are_crawled(site, tmp_path):
+    # only a section front is given; chip-rules and rates-hold are linked from no page it
+    # reaches, only from the sitemap that robots.txt names ("Sitemap: http://HOST/sitemap.xml")
+    data = DataDir(tmp_path / "data")
+    source = Source(name="Harbor Gazette", start_urls=[f"{site}/world/"],
+                    allowed_domains=["127.0.0.1"], article_patterns=[r"/news/", r"/world/"])
+    crawl(data, CrawlConfig(sources=[source], delay=0.0, timeout=1.0, retries=0,
+                            max_bytes=100_000))
+    got = outcomes(data)
+    assert got["/sitemap.xml"][:2] == ("done", "listed")
+    assert got["/news/2024/chip-rules.html"][:2] == ("done", "article")
+    assert got["/news/2024/rates-hold.html"][:2] == ("done", "article")
+    with Frontier(data.crawl_db) as frontier:
+        assert frontier.get(f"{site}/sitemap.xml")["found_from"] == f"{site}/robots.txt"
+
+
+def test_a_redirect_and_its_target_in_flight_fetch_the_target_once(site, tmp_path):
+    data = DataDir(tmp_path / "data")
+    source = Source(name="Harbor Gazette", sitemaps=[f"{site}/news/race/sitemap.xml"],
+                    allowed_domains=["127.0.0.1"], article_patterns=[r"/news/"])
+    mark = time.monotonic()
+    crawl(data, CrawlConfig(sources=[source], delay=0.0, timeout=2.0, retries=0,
+                            robots_sitemaps=False))
+    paths = fetched(NewsSite.log, mark, status=200) + fetched(NewsSite.log, mark, status=301)
+    assert paths.count("/news/race/target.html") == 1, paths
+    assert paths.count("/news/race/moved.html") == 1
+    assert "/sitemap.xml" not in paths                       # robots_sitemaps=False
+    got = outcomes(data)
+    assert got["/news/race/target.html"][:2] == ("done", "article")
+    assert got["/news/race/moved.html"] == ("done", "redirected",
+                                            f"to {site}/news/race/target.html")
+    with Store(data.store_path) as store:
+        assert store.count() == 1
 
 
 # -- small parts -------------------------------------------------------------------

@@ -150,3 +150,48 @@ def test_html_importer_skips_not_articles(tmp_path):
     assert isinstance(item, Skipped) and "video.other" in item.reason
     (article,) = list(read(NEWS / "rates-hold.html", source="Gazette"))
     assert article.source == "Gazette" and article.published.isoformat() == "2024-03-19T12:00:00+09:00"
+
+
+# -- titles and dates without structured data ------------------------------------------
+
+def _bare(head: str, body: str) -> str:
+    return f"<html><head><title>{head}</title></head><body>{body}<p>{LONG}</p></body></html>"
+
+
+def test_visible_title_drops_the_site_name_named_by_the_logo_h1():
+    html = _bare("Harbor lights return to the bay | Harbor Gazette",
+                 "<header><h1>Harbor Gazette</h1></header><article><p>Story</p></article>")
+    assert normalize(html, url="https://gazette.example/a").title == "Harbor lights return to the bay"
+
+
+def test_visible_title_disagreement_is_settled_by_what_the_page_repeats():
+    share = ("<a href='https://twitter.com/intent/tweet?text=Council%20approves%20the%20new%20"
+             "school%20budget'>Tweet</a><img alt='Council approves the new school budget'>")
+    html = _bare("Schools get more money - Gazette",
+                 f"<article><h1>Council approves the new school budget</h1>{share}</article>")
+    assert normalize(html).title == "Council approves the new school budget"
+    # no repetition either way: <title> (what og:title usually says) wins the tie
+    html = _bare("Schools get more money - Gazette",
+                 "<article><h1>Council approves the new school budget</h1></article>")
+    assert normalize(html).title == "Schools get more money"
+
+
+def test_visible_date_from_the_byline_keeps_its_zone():
+    html = _bare("Budget vote", "<article><h1>Budget vote</h1><figure><p>In this Dec. 12, 2006, "
+                 "file photo, the hall.</p></figure><p>By Ann Lee</p>"
+                 "<p>Published 3 March 2024 10:30 GMT</p></article>")
+    assert normalize(html).published.isoformat() == "2024-03-03T10:30:00+00:00"
+    html = _bare("Budget vote", "<article><h1>Budget vote</h1>"
+                 "<span class='byline'>Nov. 19, 2019 8:03 am ET</span></article>")
+    assert normalize(html).published.isoformat() == "2019-11-19T08:03:00-05:00"   # EST in November
+
+
+def test_visible_date_skips_updated_and_trusts_the_url_day():
+    html = _bare("Air quality", "<article><h1>Air quality</h1><span>Updated "
+                 "<time datetime='2019-11-13T15:28:18-05:00'>Nov 13, 2019</time></span></article>")
+    page = normalize(html, url="https://news.example/science/2019/11/8/20948348/air")
+    assert page.published.date().isoformat() == "2019-11-08"
+    # a zone-less <time datetime> shown with its zone: the shown one
+    html = _bare("Star Trek", "<article><h1>Star Trek</h1><time datetime='2019-11-20T00:53:52'>"
+                 "Nov 19, 2019, 7:53pm EST</time></article>")
+    assert normalize(html).published.isoformat() == "2019-11-19T19:53:00-05:00"

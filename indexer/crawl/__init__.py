@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 
 from ..config import DataDir
@@ -52,13 +53,20 @@ __all__ = ["CrawlConfig", "CrawlReport", "Source", "crawl", "format_report", "lo
            "normalize_stored", "report"]
 
 
+QUIET_PROGRESS_SECONDS = 5.0
+
+
 def crawl(data: DataDir, config: CrawlConfig, *,
-          progress: Callable[[dict], None] | None = None) -> CrawlReport:
+          progress: Callable[[dict], None] | None = None,
+          progress_every: float = 0.0) -> CrawlReport:
     """Crawl ``config``'s sources into ``data`` (in a worker process); return the report.
 
-    ``progress`` gets ``{"fetched", "failed", "queued", "rate", "final"}`` about
-    once a second.  Raises NewsdeskError if the worker fails.
+    ``progress`` gets ``{"fetched", "failed", "queued", "rate", "final"}`` about once a
+    second, or at most every ``progress_every`` seconds (the first one too), and always
+    the final one: a log or a pipe wants a line every few seconds, not one per second.
+    Raises NewsdeskError if the worker fails.
     """
+    last = time.monotonic()  # the first line after progress_every seconds, too
     config.validate()
     data.ensure()
     cmd = [sys.executable, "-m", "indexer.crawl.runner", str(data.root),
@@ -69,13 +77,17 @@ def crawl(data: DataDir, config: CrawlConfig, *,
                 update = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            if progress:
+            now = time.monotonic()
+            if progress and (update.get("final") or now - last >= progress_every):
+                last = now
                 progress(update)
         code = worker.wait()
     if code != 0:
         raise NewsdeskError(f"the crawl worker stopped with exit code {code}; "
                             f"run again to resume (set NEWSDESK_CRAWL_LOG=INFO for details)")
     return report(data)
+
+
 
 
 def report(data: DataDir) -> CrawlReport:

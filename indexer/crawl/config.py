@@ -55,6 +55,7 @@ class CrawlConfig:
     max_pages: int = 0               # pages to fetch in this run (0 = no limit); feeds/sitemaps not counted
     max_depth: int = 2               # link hops from a start URL, feed or sitemap
     recrawl: bool = False            # revisit fetched pages (conditional requests)
+    robots_sitemaps: bool = True     # also read the sitemaps a source host's robots.txt lists
 
     @property
     def agent(self) -> str:

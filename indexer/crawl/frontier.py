@@ -96,9 +96,9 @@ class Frontier:
                 "VALUES (?, ?, ?, ?, ?)", (url, kind, depth, found_from, time.time()))
         return cur.rowcount == 1
 
-    def seed(self, url: str, kind: str) -> None:
+    def seed(self, url: str, kind: str, *, found_from: str = "") -> None:
         """Queue a feed, sitemap or start URL; one fetched before is revisited (conditionally)."""
-        if not self.add(url, kind):
+        if not self.add(url, kind, found_from=found_from):
             with self.db:
                 self.db.execute("UPDATE urls SET state='queued', kind=?, depth=0, updated_at=? "
                                 "WHERE url=? AND state IN ('done', 'skipped')",

@@ -8,6 +8,11 @@ through :mod:`indexer.crawl.ingest` into the store and their raw responses
 into a WARC file.  Scrapy does the politeness work: robots.txt, per-host
 delay and concurrency, AutoThrottle (see :mod:`.politeness`), timeouts,
 maximum size, bounded redirects, offsite filtering, immediate retries.
+
+Two additions: the sitemaps a source host's robots.txt lists (``Sitemap:``
+lines) are queued like configured ones (``CrawlConfig.robots_sitemaps``), and
+:class:`RedirectDedupe` drops a redirect whose target is already scheduled or
+known, so a URL and a redirect to it in flight together fetch it once.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -67,6 +73,7 @@ def settings_for(config: CrawlConfig) -> dict:
         "AUTOTHROTTLE_START_DELAY": config.delay,
         "AUTOTHROTTLE_MAX_DELAY": max(60.0, config.delay),
         "EXTENSIONS": {"indexer.crawl.politeness.Politeness": 0},
+        "DOWNLOADER_MIDDLEWARES": {"indexer.crawl.spider.RedirectDedupe": 590},
         "TELNETCONSOLE_ENABLED": False,
         "COOKIES_ENABLED": False,
         "LOG_LEVEL": os.environ.get("NEWSDESK_CRAWL_LOG", "ERROR"),
@@ -100,6 +107,45 @@ def failure_reason(failure, request) -> tuple[str, str, int | None, bool]:
     return "error", f"{type(exc).__name__}: {exc}"[:200], None, True
 
 
+class RedirectDedupe:
+    """Drop a redirect whose target the crawl already knows, before it is fetched.
+
+    Scrapy follows a redirect with a new request that no duplicate filter sees (our
+    requests are ``dont_filter``), so a URL and a redirect to it, in flight together
+    (a sitemap listing both), fetched the target twice.  Each redirect hop passes
+    through here: a target already scheduled in this run or in the frontier is not
+    fetched again (the redirecting URL is recorded as ``redirected`` to it); a new target
+    is claimed, so that nothing else schedules it while the redirect is fetched.  Hops
+    back into the chain are left to Scrapy, which reports the loop.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        spider = self.crawler.spider
+        chain = request.meta.get("redirect_urls")
+        origin = request.meta.get("nd_url")
+        if not chain or not origin or not isinstance(spider, NewsSpider):
+            return None
+        target = normalize_url(request.url)
+        if not target or target == origin or target in {normalize_url(u) for u in chain}:
+            return None
+        if target in spider.scheduled or spider.frontier.get(target) is not None:
+            status = (request.meta.get("redirect_reasons") or [None])[0]
+            spider.frontier.done(origin, "redirected", reason=f"to {target}",
+                                 status=status if isinstance(status, int) else None,
+                                 kind=request.meta.get("nd_kind", "page"))
+            request.meta["nd_redirect_known"] = target
+            raise IgnoreRequest(f"redirect to {target}, which is fetched already")
+        spider.scheduled.add(target)
+        return None
+
+
 class NewsSpider(scrapy.Spider):
     """Feeds, sitemaps and start pages -> frontier -> pages -> store, WARC and fetch log."""
 
@@ -127,6 +173,7 @@ class NewsSpider(scrapy.Spider):
         crawler.signals.connect(spider._idle, signal=signals.spider_idle)
         crawler.signals.connect(spider._headers, signal=signals.headers_received)
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider._robots, signal=signals.robots_parsed)
         return spider
 
     # -- scheduling -------------------------------------------------------------
@@ -146,6 +193,34 @@ class NewsSpider(scrapy.Spider):
             self.frontier.requeue_done()
         for request in self._due():
             yield request
+
+    def _robots(self, robotparser, request) -> None:
+        """Queue the sitemaps a source host's robots.txt lists (``Sitemap:`` lines)."""
+        if not self.config.robots_sitemaps or self.config.source_for(request.url) is None:
+            return
+        parser = getattr(robotparser, "rp", None)            # Protego
+        try:
+            sitemaps = list(getattr(parser, "sitemaps", None) or [])
+        except Exception:  # a robots.txt Protego could not read: nothing listed
+            return
+        parts = urlsplit(request.url)
+        robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        for link in sitemaps:
+            url = normalize_url(link, robots_url)
+            if not url or url in self.scheduled:
+                continue
+            if not in_domains(url, self.allowed_domains):
+                self.frontier.skip(url, "sitemap", "offsite", "not on an allowed domain",
+                                   found_from=robots_url)
+                continue
+            # like a configured sitemap: read again on every run (conditionally)
+            self.frontier.seed(url, "sitemap", found_from=robots_url)
+            entry = self.frontier.get(url)
+            if entry is not None and entry["state"] == "queued":
+                req = self._request(Entry(url, "sitemap", 0, entry["etag"],
+                                          entry["last_modified"], entry["attempts"]))
+                if req is not None:
+                    self.crawler.engine.crawl(req)
 
     def _due(self) -> list[scrapy.Request]:
         requests = []
@@ -281,6 +356,8 @@ class NewsSpider(scrapy.Spider):
 
     def failed(self, failure):
         request = failure.request
+        if request.meta.get("nd_redirect_known"):
+            return  # a redirect to a URL fetched anyway: recorded by RedirectDedupe
         url = request.meta.get("nd_url") or normalize_url(request.url)
         self.failures += 1
         outcome, reason, status, retryable = failure_reason(failure, request)
