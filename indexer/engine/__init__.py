@@ -61,6 +61,7 @@ class Engine:
             if self._gen is None or self._gen.path != path:
                 try:
                     old, self._gen = self._gen, Generation(path)
+                    threading.Thread(target=self._gen.warm, daemon=True).start()
                 except Exception as exc:  # a corrupt or half-deleted index: keep the last good one
                     if self._gen is None:
                         raise IndexUnavailable(f"cannot open the index at {path}: {exc}") from exc

@@ -119,6 +119,16 @@ class Generation:
         self.parser = make_parser(self.ix.schema)
         self.built = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
 
+    def warm(self) -> None:
+        """Build the field lengths and the speller now, between requests, so that no
+        early request pays for them.  Run in a background thread by the Engine."""
+        for build in (lambda: self.lengths("title"), lambda: self.lengths("body"),
+                      lambda: self.speller):
+            with self.lock:  # one piece at a time: requests interleave
+                if self.searcher.is_closed:
+                    return
+                build()
+
     @property
     def speller(self) -> Speller:
         """Built on the first did-you-mean of a generation, then shared."""
