@@ -49,17 +49,24 @@ def _int(params: Mapping, key: str, default: int, low: int, high: int) -> int:
     return number
 
 
-def _date(params: Mapping, key: str) -> date | None:
+def _date(params: Mapping, key: str, end: bool = False) -> date | None:
+    """A day, or a whole month (2024-09) or year (2024): its first day, or with ``end`` its last."""
     values = _getlist(params, key)
     if not values:
         return None
     text = values[-1]
-    try:  # 2024-09-24, or a whole month (2024-09) or year (2024) from its first day
+    try:
         if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
             raise ValueError(text)
-        return date.fromisoformat(text + "-01" * (2 - text.count("-")))
+        first = date.fromisoformat(text + "-01" * (2 - text.count("-")))
     except ValueError:
-        raise BadRequest(f"{key} must be a date like 2024-09-24, got {values[-1]!r}") from None
+        raise BadRequest(f"{key} must be a date like 2024-09-24, got {text!r}") from None
+    if not end or text.count("-") == 2:
+        return first
+    if text.count("-") == 0:
+        return date(first.year, 12, 31)
+    next_month = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return next_month - timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,7 @@ class SearchRequest:
         sort = (_getlist(params, "sort") or ["relevance"])[-1]
         if sort not in SORTS:
             raise BadRequest(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
-        date_from, date_to = _date(params, "from"), _date(params, "to")
+        date_from, date_to = _date(params, "from"), _date(params, "to", end=True)
         if date_from and date_to and date_from > date_to:
             raise BadRequest(f"from ({date_from}) is after to ({date_to})")
         q = " ".join(_getlist(params, "q"))

@@ -136,3 +136,14 @@ def test_all_facet_values_on_request(service):
     result = service.search(SearchRequest(), facet_limit=1)
     assert len(result.facets["country"]) == 1
     assert len(service.search(SearchRequest(), facet_limit=None).facets["country"]) == 5
+
+
+@pytest.mark.parametrize("given,first,last", [
+    ({"from": "2024-09", "to": "2024-09"}, "2024-09-01", "2024-09-30"),
+    ({"from": "2024", "to": "2024"}, "2024-01-01", "2024-12-31"),
+    ({"from": "2024-12", "to": "2024-12"}, "2024-12-01", "2024-12-31"),
+    ({"to": "2024-02"}, None, "2024-02-29"),
+])
+def test_a_month_or_year_covers_all_of_it(given, first, last):
+    req = SearchRequest.from_params(given)
+    assert (str(req.date_from) if req.date_from else None, str(req.date_to)) == (first, last)
