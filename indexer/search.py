@@ -145,6 +145,13 @@ class FacetValue:
         return {"value": self.value, "label": self.label, "count": self.count}
 
 
+def hit_json(hit: EngineHit) -> dict[str, Any]:
+    """One hit in the contract's shape (the API, the CLI's --json, JSON Lines exports)."""
+    return {"id": hit.id, "url": hit.url, "title": hit.title, "source": hit.source,
+            "published": iso(hit.published), "countries": hit.countries,
+            "officials": hit.officials, "score": hit.score, "snippet": hit.snippet}
+
+
 @dataclass
 class SearchResult:
     request: SearchRequest
@@ -165,10 +172,7 @@ class SearchResult:
         return {
             "query": req.q, "total": self.total, "page": req.page, "per_page": req.per_page,
             "took_ms": self.took_ms,
-            "hits": [{"id": h.id, "url": h.url, "title": h.title, "source": h.source,
-                      "published": iso(h.published), "countries": h.countries,
-                      "officials": h.officials, "score": h.score, "snippet": h.snippet}
-                     for h in self.hits],
+            "hits": [hit_json(h) for h in self.hits],
             "facets": {name: [v.to_json() for v in values] for name, values in self.facets.items()},
             "suggestion": self.suggestion,
             "relaxed": self.relaxed,

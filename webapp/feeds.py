@@ -18,7 +18,7 @@ from flask import Blueprint, Response, request, url_for
 
 from indexer import SearchRequest
 from indexer.articles import iso
-from indexer.search import MAX_PER_PAGE
+from indexer.search import MAX_PER_PAGE, hit_json
 
 from . import query_url, service
 
@@ -63,12 +63,6 @@ def export_hits(req: SearchRequest, limit: int | None = None) -> Iterator:
         if page >= result.pages or not result.hits:
             return
         page += 1
-
-
-def hit_json(hit) -> dict:
-    return {"id": hit.id, "url": hit.url, "title": hit.title, "source": hit.source,
-            "published": iso(hit.published), "countries": hit.countries,
-            "officials": hit.officials, "score": hit.score, "snippet": hit.snippet}
 
 
 @bp.get("/search.atom")
