@@ -103,6 +103,21 @@ class FacetCache:
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
+def _cached(cache: dict, key, load, missing):
+    """``cache[key]``, loading it on a miss (``missing`` for an unknown term); the
+    oldest entry goes once the cache holds POSTINGS_CACHE terms."""
+    found = cache.get(key)
+    if found is None:
+        try:
+            found = load()
+        except TermNotFound:
+            found = missing
+        if len(cache) >= POSTINGS_CACHE:
+            cache.pop(next(iter(cache)))
+        cache[key] = found
+    return found
+
+
 class Generation:
     """One open generation: its searcher, parser and facet cache, shared by all requests."""
 
@@ -138,17 +153,9 @@ class Generation:
 
     def weights(self, field_name: str, text: str) -> dict[int, float]:
         """``{docnum: weight}`` of a term's postings (cached like ``docs``)."""
-        key = (field_name, text)
-        found = self._weights.get(key)
-        if found is None:
-            try:
-                found = dict(self.searcher.reader().postings(field_name, text).items_as("weight"))
-            except TermNotFound:
-                found = {}
-            if len(self._weights) >= POSTINGS_CACHE:
-                self._weights.pop(next(iter(self._weights)))
-            self._weights[key] = found
-        return found
+        def load() -> dict[int, float]:
+            return dict(self.searcher.reader().postings(field_name, text).items_as("weight"))
+        return _cached(self._weights, (field_name, text), load, {})
 
     def lengths(self, field_name: str) -> tuple[list[int], float]:
         """Every doc's length in a field, and the average (as BM25F needs them)."""
@@ -165,18 +172,10 @@ class Generation:
         Popular terms recur across queries; as Lucene caches filters, we keep
         their doc sets instead of re-reading postings on every request.
         """
-        key = (field_name, text)
-        found = self._postings.get(key)
-        if found is None:
-            try:
-                ids = self.searcher.reader().postings(field_name, text).all_ids()
-                found = frozenset(ids) & self.facets.live
-            except TermNotFound:
-                found = frozenset()
-            if len(self._postings) >= POSTINGS_CACHE:
-                self._postings.pop(next(iter(self._postings)))
-            self._postings[key] = found
-        return found
+        def load() -> frozenset[int]:
+            ids = self.searcher.reader().postings(field_name, text).all_ids()
+            return frozenset(ids) & self.facets.live
+        return _cached(self._postings, (field_name, text), load, frozenset())
 
     def refresh(self) -> None:
         """Pick up incremental commits to this generation (cheap when nothing changed)."""

@@ -109,15 +109,15 @@ def build(root: Path, articles: Iterable[Article], *, procs: int | None = None) 
         return report
 
 
-def indexed_hashes(gen: Path) -> dict[str, str]:
-    """``{id: content_hash}`` of the live documents in one generation (from columns)."""
-    ix = index.open_dir(gen)
+def indexed_hashes(ix) -> dict[str, str]:
+    """``{id: content_hash}`` of the live documents of an open index (from columns)."""
+    def text(value) -> str:
+        return value.decode() if isinstance(value, bytes) else value
+
     with ix.reader() as reader:
         ids = reader.column_reader("id")
         hashes = reader.column_reader("content_hash")
-        return {ids[n].decode() if isinstance(ids[n], bytes) else ids[n]:
-                hashes[n].decode() if isinstance(hashes[n], bytes) else hashes[n]
-                for n in reader.all_doc_ids()}
+        return {text(ids[n]): text(hashes[n]) for n in reader.all_doc_ids()}
 
 
 def update(root: Path, store_hashes: dict[str, str], fetch) -> WriteReport:
@@ -130,13 +130,13 @@ def update(root: Path, store_hashes: dict[str, str], fetch) -> WriteReport:
     if gen is None:
         return build(root, fetch(sorted(store_hashes)))
     with write_lock(root):
-        indexed = indexed_hashes(gen)
+        ix = index.open_dir(gen)
+        indexed = indexed_hashes(ix)
         changed = [i for i, h in store_hashes.items() if indexed.get(i) != h]
         gone = [i for i in indexed if i not in store_hashes]
         report = WriteReport(gen.name)
         if not (changed or gone):
             return report
-        ix = index.open_dir(gen)
         writer = _writer(ix, 1)
         try:
             for article_id in gone:
