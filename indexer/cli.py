@@ -251,6 +251,9 @@ def serve(data, host, port, workers, debug):
 @click.option("--sitemap", multiple=True, help="XML or Google News sitemap URL (repeatable).")
 @click.option("--start", multiple=True, help="Start page URL to follow links from (repeatable).")
 @click.option("--allow-domain", multiple=True, help="Domain to stay on (default: the URLs' hosts).")
+@click.option("--allow-address", "allow_addresses", multiple=True, metavar="IP|CIDR",
+              help="A non-public address or range the crawler may connect to, e.g. "
+                   "10.1.0.0/16 for an intranet (repeatable; default: public addresses only).")
 @click.option("--article-pattern", multiple=True, help="Regex an article URL matches (repeatable).")
 @click.option("--name", "source_name", default="", help="Source name for the URLs given here.")
 @click.option("--max-pages", type=int, help="Stop after fetching this many pages (0: no limit).")
@@ -274,6 +277,12 @@ def crawl(data, sources_file, feed, sitemap, start, allow_domain, article_patter
     in DATA/crawl.sqlite: an interrupted crawl continues where it stopped, and
     a re-crawl asks only for what changed.  Then `newsdesk index`.
 
+    Every URL -- start URLs, feed and sitemap entries, links, each redirect
+    hop -- must be on the allowed domains and resolve only to public
+    addresses; anything else is refused before a connection is made and
+    listed by `--report` with the reason.  Crawl an intranet by naming its
+    range: --allow-address 10.1.0.0/16.
+
     \b
     Examples:
       newsdesk crawl --sources corpus/sources.toml --max-pages 200
@@ -291,6 +300,7 @@ def crawl(data, sources_file, feed, sitemap, start, allow_domain, article_patter
         config.sources.append(crawler.Source(
             name=source_name, feeds=list(feed), sitemaps=list(sitemap), start_urls=list(start),
             allowed_domains=list(allow_domain), article_patterns=list(article_pattern)))
+    config.allow_addresses = [*config.allow_addresses, *settings.pop("allow_addresses")]
     for key, value in settings.items():
         if value is not None and value is not False:  # 0 is a value (--delay 0)
             setattr(config, key, value)

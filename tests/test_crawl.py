@@ -130,7 +130,8 @@ def site():
 
 def config_for(site: str, **overrides) -> CrawlConfig:
     settings = dict(delay=0.0, timeout=1.0, max_bytes=100_000, retries=0, retry_backoff=600.0,
-                    contact_url="https://newsdesk.example.org/bot", autothrottle=True)
+                    contact_url="https://newsdesk.example.org/bot", autothrottle=True,
+                    allow_addresses=["127.0.0.1"])
     settings.update(overrides)
     source = Source(name="Harbor Gazette", feeds=[f"{site}/feed.xml"],
                     sitemaps=[f"{site}/sitemap.xml"], start_urls=[f"{site}/"],
@@ -324,8 +325,8 @@ def test_failures_back_off_then_give_up(tmp_path):
 def _run_cli(data: DataDir, site: str, *extra: str) -> subprocess.Popen:
     cmd = [sys.executable, "-c", "from indexer.cli import main; main()", "--data-dir", str(data.root), "crawl",
            "--feed", f"{site}/feed.xml", "--sitemap", f"{site}/sitemap.xml", "--start", f"{site}/",
-           "--allow-domain", "127.0.0.1", "--article-pattern", "/news/|/world/",
-           "--timeout", "1", "--retries", "0", "--max-bytes", "100000", *extra]
+           "--allow-domain", "127.0.0.1", "--allow-address", "127.0.0.1",
+           "--article-pattern", "/news/|/world/", "--timeout", "1", "--retries", "0", "--max-bytes", "100000", *extra]
     return subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -385,7 +386,7 @@ def test_sitemaps_listed_in_robots_txt_are_crawled(site, tmp_path):
     source = Source(name="Harbor Gazette", start_urls=[f"{site}/world/"],
                     allowed_domains=["127.0.0.1"], article_patterns=[r"/news/", r"/world/"])
     crawl(data, CrawlConfig(sources=[source], delay=0.0, timeout=1.0, retries=0,
-                            max_bytes=100_000))
+                            max_bytes=100_000, allow_addresses=["127.0.0.1"]))
     got = outcomes(data)
     assert got["/sitemap.xml"][:2] == ("done", "listed")
     assert got["/news/2024/chip-rules.html"][:2] == ("done", "article")
@@ -400,7 +401,7 @@ def test_a_redirect_and_its_target_in_flight_fetch_the_target_once(site, tmp_pat
                     allowed_domains=["127.0.0.1"], article_patterns=[r"/news/"])
     mark = time.monotonic()
     crawl(data, CrawlConfig(sources=[source], delay=0.0, timeout=2.0, retries=0,
-                            robots_sitemaps=False))
+                            robots_sitemaps=False, allow_addresses=["127.0.0.1"]))
     paths = fetched(NewsSite.log, mark, status=200) + fetched(NewsSite.log, mark, status=301)
     assert paths.count("/news/race/target.html") == 1, paths
     assert paths.count("/news/race/moved.html") == 1

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import tomllib
 
 from ..errors import BadInput
+from .guard import UrlPolicy, parse_networks
 
 VERSION = "0.1"
 
@@ -56,6 +57,7 @@ class CrawlConfig:
     max_depth: int = 2               # link hops from a start URL, feed or sitemap
     recrawl: bool = False            # revisit fetched pages (conditional requests)
     robots_sitemaps: bool = True     # also read the sitemaps a source host's robots.txt lists
+    allow_addresses: list[str] = field(default_factory=list)  # non-public IPs/CIDRs one may fetch
 
     @property
     def agent(self) -> str:
@@ -77,7 +79,12 @@ class CrawlConfig:
             return False
         return not source.article_patterns or any(re.search(p, url) for p in source.article_patterns)
 
+    def policy(self) -> UrlPolicy:
+        """Where the crawler may connect: the allowed domains and allowed addresses."""
+        return UrlPolicy(tuple(self.domains()), parse_networks(self.allow_addresses))
+
     def validate(self) -> CrawlConfig:
+        self.policy()  # a bad --allow-address fails before anything starts
         if not any(s.feeds or s.sitemaps or s.start_urls for s in self.sources):
             raise BadInput("nothing to crawl: give --feed, --sitemap or --start, or --sources FILE")
         for source in self.sources:

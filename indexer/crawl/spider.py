@@ -9,6 +9,12 @@ into a WARC file.  Scrapy does the politeness work: robots.txt, per-host
 delay and concurrency, AutoThrottle (see :mod:`.politeness`), timeouts,
 maximum size, bounded redirects, offsite filtering, immediate retries.
 
+Every request passes :class:`UrlGuard` first and every connection
+:class:`GuardedResolver` (the policy is :mod:`.guard`): the crawler connects
+only to allowed domains at public addresses, or at addresses the user
+allowed; a response's final URL and peer address are checked again before it
+is stored.
+
 Two additions: the sitemaps a source host's robots.txt lists (``Sitemap:``
 lines) are queued like configured ones (``CrawlConfig.robots_sitemaps``), and
 :class:`RedirectDedupe` drops a redirect whose target is already scheduled or
@@ -33,15 +39,20 @@ from scrapy.exceptions import (
     StopDownload,
 )
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet import task
+from scrapy.resolver import CachingThreadedResolver
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import defer, task
+from twisted.internet.error import DNSLookupError
 from twisted.internet.error import TCPTimedOutError
 from twisted.internet.error import TimeoutError as TwistedTimeout
+from twisted.internet.threads import deferToThread
 
 from ..config import DataDir
 from ..normalize import normalize
 from ..store import Store
 from .config import CrawlConfig
 from .frontier import Entry, Frontier, body_hash
+from .guard import UrlPolicy, parse_networks
 from .ingest import is_html, store_page, warm_up
 from .listings import feed_links, sitemap_links
 from .urls import in_domains, normalize_url
@@ -73,8 +84,15 @@ def settings_for(config: CrawlConfig) -> dict:
         "AUTOTHROTTLE_START_DELAY": config.delay,
         "AUTOTHROTTLE_MAX_DELAY": max(60.0, config.delay),
         "EXTENSIONS": {"indexer.crawl.politeness.Politeness": 0},
-        "DOWNLOADER_MIDDLEWARES": {"indexer.crawl.spider.RedirectDedupe": 590},
+        "DOWNLOADER_MIDDLEWARES": {"indexer.crawl.spider.UrlGuard": 10,
+                                   "indexer.crawl.spider.RedirectDedupe": 590},
+        "DNS_RESOLVER": "indexer.crawl.spider.GuardedResolver",
+        "NEWSDESK_ALLOWED_DOMAINS": config.domains(),
+        "NEWSDESK_ALLOW_ADDRESSES": list(config.allow_addresses),
+        # only http(s): no file://, ftp://, s3:// or data: however a page links or redirects
+        "DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None},
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,          # an HTTP endpoint that runs code: never
         "COOKIES_ENABLED": False,
         "LOG_LEVEL": os.environ.get("NEWSDESK_CRAWL_LOG", "ERROR"),
     }
@@ -86,6 +104,8 @@ def failure_reason(failure, request) -> tuple[str, str, int | None, bool]:
     stop = request.meta.get("nd_stop")
     if stop:
         return stop[0], stop[1], None, False
+    if isinstance(exc, DNSLookupError) and "refused:" in str(exc):  # GuardedResolver
+        return "refused", str(exc).split("refused: ", 1)[1][:300], None, False
     if isinstance(exc, HttpError):
         status = exc.response.status
         return f"http_{status}", f"HTTP {status}", status, status >= 500 or status in (408, 429)
@@ -105,6 +125,66 @@ def failure_reason(failure, request) -> tuple[str, str, int | None, bool]:
     if isinstance(exc, StopDownload):
         return "error", "download stopped", None, False
     return "error", f"{type(exc).__name__}: {exc}"[:200], None, True
+
+
+def policy_from_settings(settings) -> UrlPolicy:
+    return UrlPolicy(tuple(settings.getlist("NEWSDESK_ALLOWED_DOMAINS")),
+                     parse_networks(settings.getlist("NEWSDESK_ALLOW_ADDRESSES")))
+
+
+class UrlGuard:
+    """Downloader middleware, first in the chain: refuse a request before any connection.
+
+    Redirect and meta-refresh hops come back through the scheduler as new
+    requests, and robots.txt requests go through the downloader as well, so
+    every one of them passes here (``dont_filter`` does not skip it).  Host
+    names are resolved in a thread, never on the reactor.  A refused request
+    fails with ``IgnoreRequest``; ``meta["nd_stop"]`` carries the outcome
+    ``refused`` and the reason to the fetch log.
+    """
+
+    def __init__(self, crawler):
+        self.policy = policy_from_settings(crawler.settings)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_request(self, request, spider=None):
+        reason = self.policy.host_refusal(request.url)
+        if not reason:
+            reason = await maybe_deferred_to_future(deferToThread(self.policy.refusal, request.url))
+        if not reason:
+            return None
+        if request.meta.get("redirect_urls"):
+            reason = f"redirect to {request.url}: {reason}"
+        request.meta["nd_stop"] = ("refused", reason)
+        request.meta["nd_refused"] = request.url
+        raise IgnoreRequest(f"refused: {reason}")
+
+
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's DNS resolver, refusing the address a connection would actually use.
+
+    :class:`UrlGuard` resolved the name a moment earlier; a name that answers
+    differently now (DNS rebinding) is refused here, at connect time.
+    """
+
+    policy = UrlPolicy()
+
+    @classmethod
+    def from_crawler(cls, crawler, reactor):
+        resolver = super().from_crawler(crawler, reactor)
+        resolver.policy = policy_from_settings(crawler.settings)
+        return resolver
+
+    def getHostByName(self, name, timeout=()):
+        def check(address):
+            reason = self.policy.address_refusal(address)
+            if reason:
+                raise DNSLookupError(f"refused: {name} -> {reason}")
+            return address
+        return defer.maybeDeferred(super().getHostByName, name, timeout).addCallback(check)
 
 
 class RedirectDedupe:
@@ -156,6 +236,7 @@ class NewsSpider(scrapy.Spider):
         self.config = CrawlConfig.from_json(config)
         self.data = DataDir(Path(data_root)).ensure()
         self.allowed_domains = self.config.domains()
+        self.policy = self.config.policy()
         self.frontier = Frontier(self.data.crawl_db)
         self.store = Store(self.data.store_path)
         warm_up()
@@ -294,6 +375,13 @@ class NewsSpider(scrapy.Spider):
         url, kind, depth = (response.meta["nd_url"], response.meta["nd_kind"],
                             response.meta["nd_depth"])
         self.fetched += 1
+        refusal = self.policy.host_refusal(response.url)
+        if not refusal and response.ip_address is not None:
+            refusal = self.policy.address_refusal(response.ip_address)
+        if refusal:  # never stored, whatever led here
+            self.failures += 1
+            self.frontier.failed(url, "refused", f"{response.url}: {refusal}")
+            return
         final = normalize_url(response.url) or url
         if final != url:
             self.frontier.done(url, "redirected", reason=f"to {final}",
@@ -361,6 +449,10 @@ class NewsSpider(scrapy.Spider):
         url = request.meta.get("nd_url") or normalize_url(request.url)
         self.failures += 1
         outcome, reason, status, retryable = failure_reason(failure, request)
+        target = normalize_url(request.meta.get("nd_refused", ""))
+        if target and target != url:  # a refused redirect target: on the report by its URL too
+            self.frontier.skip(target, request.meta.get("nd_kind", "page"), "refused", reason,
+                               found_from=url)
         self.frontier.failed(url, outcome, reason, status=status, retryable=retryable,
                              max_attempts=self.config.max_attempts,
                              backoff=self.config.retry_backoff)
