@@ -104,8 +104,9 @@ def failure_reason(failure, request) -> tuple[str, str, int | None, bool]:
     stop = request.meta.get("nd_stop")
     if stop:
         return stop[0], stop[1], None, False
-    if isinstance(exc, DNSLookupError) and "refused:" in str(exc):  # GuardedResolver
-        return "refused", str(exc).split("refused: ", 1)[1][:300], None, False
+    host = urlsplit(request.url).hostname or ""
+    if host in GuardedResolver.refused and "DNS" in type(exc).__name__ + str(exc):
+        return "refused", GuardedResolver.refused[host], None, False
     if isinstance(exc, HttpError):
         status = exc.response.status
         return f"http_{status}", f"HTTP {status}", status, status >= 500 or status in (408, 429)
@@ -171,6 +172,7 @@ class GuardedResolver(CachingThreadedResolver):
     """
 
     policy = UrlPolicy()
+    refused: dict[str, str] = {}   # host -> reason, for the fetch log (Scrapy rewords the error)
 
     @classmethod
     def from_crawler(cls, crawler, reactor):
@@ -182,7 +184,8 @@ class GuardedResolver(CachingThreadedResolver):
         def check(address):
             reason = self.policy.address_refusal(address)
             if reason:
-                raise DNSLookupError(f"refused: {name} -> {reason}")
+                GuardedResolver.refused[name] = f"{name} resolves to {address}: {reason}"
+                raise DNSLookupError(f"refused: {GuardedResolver.refused[name]}")
             return address
         return defer.maybeDeferred(super().getHostByName, name, timeout).addCallback(check)
 
