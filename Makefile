@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 DATA   ?= data
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-web browser screenshots clean
+.PHONY: demo test bench bench-web browser screenshots audit stress clean
 
 $(BIN)/newsdesk: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ bench: $(BIN)/newsdesk  ## print the core benchmark's figures (needs ../shared/d
 
 bench-web: $(BIN)/newsdesk  ## web latency under 20 clients (Reuters from ../shared/data)
 	$(BIN)/python benchmarks/bench_web.py
+
+audit: $(BIN)/newsdesk  ## pip-audit the installed dependencies against known vulnerabilities
+	$(BIN)/pip-audit --skip-editable
+
+stress: $(BIN)/newsdesk  ## the crash-safety stress run: 30 seeded kill -9 trials
+	NEWSDESK_STRESS_TRIALS=30 $(BIN)/python -m pytest -q -m stress tests/test_crash.py
 
 # The browser tests drive the system Chromium through Playwright (never a downloaded
 # browser).  Installs Debian's chromium when missing (needs root or sudo).
