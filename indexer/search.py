@@ -25,15 +25,39 @@ SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 DEFAULT_PER_PAGE = 10
+# What one request may carry, for the CLI and the web alike (a 400 beyond): each bounds
+# the work a request can cause, and the page's links and chips grow with them.
+MAX_QUERY_CHARS = 1000   # the query text, all ``q`` values joined
+MAX_FACET_VALUES = 50    # values of one facet filter (country, official, source)
+MAX_VALUE_CHARS = 200    # one facet value
+MAX_PARAMS = 200         # parameters in all, known or not, empty or repeated
+
+
+def _raw_values(params: Mapping, key: str) -> list:
+    if hasattr(params, "getlist"):
+        return params.getlist(key)
+    value = params.get(key)
+    return list(value) if isinstance(value, (list, tuple)) else ([] if value is None else [value])
 
 
 def _getlist(params: Mapping, key: str) -> list[str]:
-    if hasattr(params, "getlist"):
-        values = params.getlist(key)
-    else:
-        value = params.get(key)
-        values = value if isinstance(value, (list, tuple)) else ([] if value is None else [value])
-    return [str(v).strip() for v in values if v is not None and str(v).strip()]
+    return [str(v).strip() for v in _raw_values(params, key) if v is not None and str(v).strip()]
+
+
+def _check_size(params: Mapping) -> None:
+    """Refuse a request carrying more than the caps allow, before any work is done on it."""
+    total = sum(len(_raw_values(params, key)) for key in params.keys())
+    if total > MAX_PARAMS:
+        raise BadRequest(f"too many parameters: at most {MAX_PARAMS}, got {total}")
+    for name in FACETS:
+        values = _raw_values(params, name)
+        if len(values) > MAX_FACET_VALUES:
+            raise BadRequest(f"too many {name} values: at most {MAX_FACET_VALUES}, "
+                             f"got {len(values)}")
+        for value in values:
+            if value is not None and len(str(value).strip()) > MAX_VALUE_CHARS:
+                raise BadRequest(f"each {name} value may have at most "
+                                 f"{MAX_VALUE_CHARS} characters")
 
 
 def _int(params: Mapping, key: str, default: int, low: int, high: int) -> int:
@@ -85,7 +109,10 @@ class SearchRequest:
 
     @classmethod
     def from_params(cls, params: Mapping) -> SearchRequest:
-        """Build from query args or CLI flags (same names); raise BadRequest on bad values."""
+        """Build from query args or CLI flags (same names); raise BadRequest on bad values
+        or on a request beyond the caps (``MAX_PARAMS``, ``MAX_FACET_VALUES``,
+        ``MAX_VALUE_CHARS``, ``MAX_QUERY_CHARS``)."""
+        _check_size(params)
         sort = (_getlist(params, "sort") or ["relevance"])[-1]
         if sort not in SORTS:
             raise BadRequest(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
@@ -93,8 +120,8 @@ class SearchRequest:
         if date_from and date_to and date_from > date_to:
             raise BadRequest(f"from ({date_from}) is after to ({date_to})")
         q = " ".join(_getlist(params, "q"))
-        if len(q) > 1000:
-            raise BadRequest("the query is too long (at most 1000 characters)")
+        if len(q) > MAX_QUERY_CHARS:
+            raise BadRequest(f"the query is too long (at most {MAX_QUERY_CHARS} characters)")
         if q and not any(c.isalnum() for c in q):
             raise BadRequest(f"the query {q!r} has no words to search for")
         return cls(

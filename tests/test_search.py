@@ -97,6 +97,30 @@ def test_bad_parameters_get_clear_messages(params, message):
         SearchRequest.from_params(params)
 
 
+def test_caps_on_what_one_request_carries():
+    from werkzeug.datastructures import MultiDict
+
+    from indexer.search import MAX_FACET_VALUES, MAX_PARAMS, MAX_QUERY_CHARS, MAX_VALUE_CHARS
+    at_cap = {"q": "x" * MAX_QUERY_CHARS, "source": ["s" * MAX_VALUE_CHARS],
+              **{name: [f"V{i}" for i in range(MAX_FACET_VALUES)]
+                 for name in ("country", "official")}}
+    req = SearchRequest.from_params(at_cap)  # the caps themselves are allowed
+    assert len(req.country) == len(req.official) == MAX_FACET_VALUES
+    # repeats count: the cap is on what is sent, before duplicates collapse
+    with pytest.raises(BadRequest, match=f"too many country values: at most "
+                                         f"{MAX_FACET_VALUES}, got {MAX_FACET_VALUES + 1}"):
+        SearchRequest.from_params({"country": ["JP"] * (MAX_FACET_VALUES + 1)})
+    with pytest.raises(BadRequest, match=f"each official value may have at most {MAX_VALUE_CHARS}"):
+        SearchRequest.from_params({"official": ["o" * (MAX_VALUE_CHARS + 1)]})
+    with pytest.raises(BadRequest, match=f"at most {MAX_QUERY_CHARS} characters"):
+        SearchRequest.from_params({"q": ["x" * 600, "y" * 600]})  # q values are joined
+    # unknown and empty parameters count too
+    junk = MultiDict([(f"junk{i}", "") for i in range(MAX_PARAMS)] + [("q", "x")])
+    with pytest.raises(BadRequest, match=f"too many parameters: at most {MAX_PARAMS}, "
+                                         f"got {MAX_PARAMS + 1}"):
+        SearchRequest.from_params(junk)
+
+
 def test_request_round_trips_through_its_params():
     req = SearchRequest.from_params({"q": "x", "country": ["jp", "US"], "sort": "newest", "page": "2"})
     assert req.country == ("JP", "US")
