@@ -137,3 +137,10 @@ def test_a_full_disk_during_reindex_loses_nothing(data_dir):
     assert after["index"]["generation"] == before["generation"] and after["indexed"] == 5
     assert [p.name for p in data_dir.index_root.glob("gen-*")] == [before["generation"]]
     assert after["articles"] == 45
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "example.org", "http://x.org/?a=1"])
+def test_serve_refuses_a_bad_base_url_before_serving(data_dir, url):
+    result = run("serve", "--port", "0", "--base-url", url, data=data_dir.root, ok=False)
+    assert result.exit_code == 2
+    assert "Invalid value for --base-url: a base URL" in result.output

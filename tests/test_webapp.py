@@ -613,3 +613,190 @@ def test_hostile_articles_are_escaped_in_snippet_article_and_feed(evil_client):
     assert "&lt;script&gt;" in summary and "<script>" not in summary
     rows = evil_client.get("/search.jsonl").get_data(as_text=True)
     assert all(json.loads(line) for line in rows.splitlines())
+
+
+# --- hostile requests: caps, bounded headers, the base URL -----------------------------------
+
+def many(name: str, n: int, stem: str = "X") -> list[tuple[str, str]]:
+    return [(name, f"{stem}{i}") for i in range(n)]
+
+
+def test_a_request_beyond_the_caps_is_a_clear_400_on_pages_and_api(client):
+    from indexer.search import MAX_FACET_VALUES
+    query = [("q", "oil"), *many("country", MAX_FACET_VALUES + 1)]
+    message = f"too many country values: at most {MAX_FACET_VALUES}, got {MAX_FACET_VALUES + 1}"
+    for url in ("/api/search", "/api/facets/country"):
+        response = client.get(url, query_string=query)
+        assert response.status_code == 400
+        assert response.get_json() == {"error": message, "status": 400}
+    for url in ("/", "/search.atom", "/search.csv", "/search.jsonl"):
+        response = client.get(url, query_string=query)
+        assert response.status_code == 400, url
+        assert message in html_of(response), url
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    response = client.get("/", query_string=[("q", "x" * 5000)])
+    assert response.status_code == 400
+    assert "at most 1000 characters" in html_of(response)
+    assert 'value="' + "x" * 1000 + '"' in html_of(response)  # the box keeps what fits
+
+
+def test_at_the_caps_every_chip_removes_just_its_value(client):
+    from indexer.search import MAX_FACET_VALUES
+    query = [("q", "lebanon"), *many("country", MAX_FACET_VALUES, "Z"),
+             ("source", "Continental Wire"), ("page", "2")]
+    response = client.get("/", query_string=query)
+    assert response.status_code == 200
+    page = Page(html_of(response))
+    removes = [a for a in page.links if "chip__remove" in (a.get("class") or "")]
+    assert len(removes) == MAX_FACET_VALUES + 1
+    sent = [pair for pair in query if pair[0] != "page"]  # a removal goes back to page 1
+    for i, link in enumerate(removes):
+        assert params(link["href"]) == sent[:1] + sent[1:][:i] + sent[1:][i + 1:]
+
+
+def test_no_results_tries_only_filters_whose_drop_can_find_more(client):
+    # values of one facet are OR-ed: dropping US or LB alone could only narrow
+    page = Page(html_of(client.get("/?q=hezbollah&country=US&country=LB&source=Harbor+Gazette")))
+    drops = [a for a in page.links if "relax" in (a.get("class") or "").split()]
+    assert [a["text"] for a in drops] == ["Drop “Source: Harbor Gazette”"]
+    assert params(drops[0]["href"]) == [("q", "hezbollah"), ("country", "US"), ("country", "LB")]
+
+
+def test_link_header_is_bounded_however_long_the_url(client, evil_client):
+    from webapp import MAX_LINK_URL
+    query = [("q", "lebanon " + "y" * 900), *many("official", 50, "Official number ")]
+    response = client.get("/", query_string=query)
+    assert response.status_code == 200
+    assert "Link" not in response.headers  # the <head> still links the twin
+    assert Page(html_of(response)).json_twin().startswith("/api/search?q=lebanon")
+    response = client.get("/", query_string={**dict(query[:1]), "country": "x" * 200})
+    assert "Link" not in response.headers or len(response.headers["Link"]) < MAX_LINK_URL + 50
+    response = evil_client.get("/article/" + "z" * 5000)
+    assert response.status_code == 404 and "Link" not in response.headers
+    response = client.get("/?q=lebanon")
+    assert response.headers["Link"] == ('</api/search?q=lebanon>; rel="alternate"; '
+                                        'type="application/json"')
+
+
+def test_absolute_links_never_come_from_the_host_header(data_dir):
+    evil = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    ns = "{http://a9.com/-/spec/opensearch/1.1/}"
+    for config, base in (({}, "http://localhost"),
+                         ({"BASE_URL": "https://News.Example.org/desk/"},
+                          "https://news.example.org/desk")):
+        app = create_app({"TESTING": True, "DATA_DIR": str(data_dir.root), **config})
+        client = app.test_client()
+        root = ElementTree.fromstring(client.get("/opensearch.xml", headers=evil).get_data())
+        templates = sorted(u.get("template") for u in root.iter(f"{ns}Url"))
+        assert templates == [f"{base}/?q={{searchTerms}}", f"{base}/api/search?q={{searchTerms}}",
+                             f"{base}/search.atom?q={{searchTerms}}"]
+        raw = client.get("/search.atom?q=lebanon", headers=evil).get_data(as_text=True)
+        assert "evil.example" not in raw
+        feed = ElementTree.fromstring(raw)
+        assert feed.findtext(f"{ATOM}id") == f"{base}/search.atom?q=lebanon"
+        ids = [e.findtext(f"{ATOM}id") for e in feed.iter(f"{ATOM}entry")]
+        assert ids and all(i.startswith(f"{base}/article/") for i in ids)
+        app.extensions["newsdesk"].engine.close()
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://example.org", "https://",
+                                 "http://example.org/?q=1", "http://u:p@example.org",
+                                 "http://example.org:99999"])
+def test_a_bad_base_url_is_refused(data_dir, url):
+    with pytest.raises(ValueError, match="base URL"):
+        create_app({"DATA_DIR": str(data_dir.root), "BASE_URL": url})
+
+
+# --- the real server: waitress's own answers carry the headers too ---------------------------
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A running ``newsdesk serve --port 0 --base-url …`` over the test articles; yields
+    its port (read from the line it prints)."""
+    import subprocess
+    import sys
+    import time
+    root = tmp_path_factory.mktemp("served")
+    data = make_data_dir(root)
+    log_path = root / "serve.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "indexer.cli", "--data-dir", str(data.root), "serve",
+             "--host", "127.0.0.1", "--port", "0", "--workers", "2",
+             "--base-url", "https://news.example.org"], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while not (found := re.search(r"newsdesk on http://127\.0\.0\.1:(\d+)/",
+                                      log_path.read_text(errors="replace"))):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("newsdesk serve did not start: " + log_path.read_text())
+            time.sleep(0.05)
+        yield int(found.group(1))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def raw_http(port: int, data: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send ``data`` on a fresh socket; the answer's status, headers (lower-case) and body.
+
+    The server may reset the connection once it has answered (it closes with part of an
+    oversized request unread); what arrived before the reset is the answer.
+    """
+    import socket
+    received = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        try:
+            sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except ConnectionResetError:
+            pass
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+def assert_security_headers(headers: dict[str, str]) -> None:
+    from webapp import SECURITY_HEADERS
+    for name, value in SECURITY_HEADERS.items():
+        assert headers.get(name.lower()) == value, name
+
+
+GET = b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n"
+
+
+@pytest.mark.parametrize("what, request_bytes, status", [
+    ("request line", GET % (b"/?q=" + b"a" * 40_000, b""), 431),
+    ("one header", GET % (b"/", b"X-Padding: " + b"b" * 40_000 + b"\r\n"), 431),
+    ("many headers", GET % (b"/", b"".join(b"X-H%d: v\r\n" % i for i in range(4000))), 431),
+    ("body", b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n", 413),
+    ("malformed", b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: many\r\n\r\n", 400),
+])
+def test_the_servers_own_error_answers_carry_the_security_headers(served, what, request_bytes,
+                                                                  status):
+    code, headers, body = raw_http(served, request_bytes)
+    assert code == status, (what, body[:200])
+    assert_security_headers(headers)
+    assert headers["content-type"].startswith("text/plain")  # waitress's own, not the app's
+
+
+def test_the_real_server_answers_hostile_gets_with_the_app_and_its_base_url(served):
+    from indexer.search import MAX_FACET_VALUES
+    query = "&".join(f"country=X{i}" for i in range(MAX_FACET_VALUES + 1)).encode()
+    code, headers, body = raw_http(served, GET % (b"/?q=oil&" + query, b""))
+    assert code == 400 and headers["content-type"].startswith("text/html")
+    assert b"too many country values" in body and b"/static/style.css" in body
+    assert_security_headers(headers)
+    code, headers, body = raw_http(
+        served, b"GET /opensearch.xml HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
+    assert code == 200 and b"evil.example" not in body
+    assert b'template="https://news.example.org/?q={searchTerms}"' in body
+    assert_security_headers(headers)

@@ -4,18 +4,24 @@
 default ``indexer.DataDir.resolve()``) with one shared ``SearchService``::
 
     from webapp import create_app
-    app = create_app({"DATA_DIR": "data"})
+    app = create_app({"DATA_DIR": "data", "BASE_URL": "https://news.example.org"})
+
+``BASE_URL`` is the site's public root, the start of every absolute link (Atom ids
+and links, the OpenSearch templates); never the request's ``Host`` header, which
+the client chooses.  Default ``http://localhost``; ``newsdesk serve`` passes its
+``--base-url`` (default: the bind address).
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, g, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from indexer import DataDir, NewsdeskError, SearchService
+from indexer.search import MAX_QUERY_CHARS
 
 # On every response.  No inline script or style anywhere: everything comes from /static.
 SECURITY_HEADERS = {
@@ -29,17 +35,23 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+# A JSON twin longer than this gets no ``Link`` header (the page still links it in
+# its <head>): a header line must not grow with whatever query a client sends.
+MAX_LINK_URL = 2000
+DEFAULT_BASE_URL = "http://localhost"
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The app factory.
 
-    :param config: Flask config overrides; ``DATA_DIR`` names the data dir.
+    :param config: Flask config overrides; ``DATA_DIR`` names the data dir, ``BASE_URL``
+        the public root of absolute links (checked by ``site_url``).
     """
     app = Flask(__name__)
-    app.config.from_mapping(DATA_DIR=None)
+    app.config.from_mapping(DATA_DIR=None, BASE_URL=None)
     if config:
         app.config.from_mapping(config)
+    app.config["BASE_URL"] = site_url(app.config["BASE_URL"] or DEFAULT_BASE_URL)
     app.json.sort_keys = False
     data = DataDir.resolve(app.config["DATA_DIR"])
     app.config["DATA_DIR"] = str(data.root)
@@ -59,7 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         alternate = g.get("json_twin")
-        if alternate and response.mimetype == "text/html":
+        if alternate and len(alternate) <= MAX_LINK_URL and response.mimetype == "text/html":
             response.headers.setdefault(
                 "Link", f'<{alternate}>; rel="alternate"; type="application/json"')
         return response
@@ -71,6 +83,35 @@ def service() -> SearchService:
     """The app's one ``SearchService``."""
     from flask import current_app
     return current_app.extensions["newsdesk"]
+
+
+def site_url(url: str) -> str:
+    """``url`` checked as a site root, ``http(s)://host[:port][/prefix]``, without a
+    trailing slash.
+
+    :raise ValueError: another scheme, no host, a query, a fragment or credentials.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"a base URL is http(s)://host[:port][/path], got {url!r}")
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValueError(f"a base URL has no query, fragment or user, got {url!r}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ValueError(f"a base URL has a port from 1 to 65535, got {url!r}") from None
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """``url_for(endpoint, **values)`` made absolute on the configured ``BASE_URL``
+    (which stands for the host and any script root the request came through)."""
+    from flask import current_app
+    path = url_for(endpoint, **values)
+    root = request.script_root
+    if root and path.startswith(root):
+        path = path[len(root):]
+    return current_app.config["BASE_URL"] + path
 
 
 def query_url(endpoint_path: str, params: list[tuple[str, str]]) -> str:
@@ -108,7 +149,7 @@ def _error_response(status: int, message: str, title: str):
         response = jsonify({"error": message, "status": status})
         response.status_code = status
         return response
-    q = request.args.get("q", "") if request.path == "/" else ""
+    q = request.args.get("q", "")[:MAX_QUERY_CHARS] if request.path == "/" else ""
     json_twin = g.json_twin = _json_twin_for_error()
     return render_template("error.html", status=status, title=title, message=message,
                            q=q, json_twin=json_twin), status

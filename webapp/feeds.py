@@ -14,13 +14,13 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, request
 
 from indexer import SearchRequest
 from indexer.articles import iso
 from indexer.search import MAX_PER_PAGE, hit_json
 
-from . import query_url, service
+from . import external_url, query_url, service
 
 bp = Blueprint("feeds", __name__)
 
@@ -76,8 +76,8 @@ def atom():
     req = replace(req, sort="newest", page=1, per_page=per_page)
     result = service().search(req, facet_limit=0, timeline=False)
     params = [(k, v) for k, v in req.to_params() if k not in ("sort", "per_page")]
-    page_url = query_url(url_for("pages.search", _external=True), params)
-    self_url = query_url(url_for("feeds.atom", _external=True), params)
+    page_url = query_url(external_url("pages.search"), params)
+    self_url = query_url(external_url("feeds.atom"), params)
     what = f"“{req.q}”" if req.q else "all articles"
 
     feed = ET.Element("feed", {"xmlns": ATOM})
@@ -92,7 +92,7 @@ def atom():
     _sub(_sub(feed, "author"), "name", "newsdesk")
     _sub(feed, "generator", "newsdesk")
     for hit in result.hits:
-        link = url_for("pages.article", article_id=hit.id, _external=True)
+        link = external_url("pages.article", article_id=hit.id)
         entry = _sub(feed, "entry")
         _sub(entry, "title", hit.title or "(untitled)")
         _sub(entry, "id", link)
@@ -161,12 +161,12 @@ def opensearch():
     _sub(root, "ShortName", "newsdesk")
     _sub(root, "Description", "Search news by keyword, country and government official")
     _sub(root, "InputEncoding", "UTF-8")
-    base = url_for("pages.search", _external=True)
+    base = external_url("pages.search")
     _sub(root, "Url", type="text/html", method="get", template=f"{base}?q={{searchTerms}}")
     _sub(root, "Url", type="application/atom+xml",
-         template=url_for("feeds.atom", _external=True) + "?q={searchTerms}")
+         template=external_url("feeds.atom") + "?q={searchTerms}")
     _sub(root, "Url", type="application/json",
-         template=url_for("api.search", _external=True) + "?q={searchTerms}")
+         template=external_url("api.search") + "?q={searchTerms}")
     body = ET.tostring(root, encoding="unicode")
     return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body,
                     mimetype="application/opensearchdescription+xml")

@@ -12,6 +12,7 @@ import zlib
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, g, render_template, request, url_for
 
@@ -176,23 +177,51 @@ def facet_view(result: SearchResult) -> list[dict[str, Any]]:
 
 @dataclass
 class Chip:
-    """An active filter, shown with a link that removes it."""
+    """An active filter, shown with a link that removes it.
+
+    ``request`` is the search without this filter when dropping it alone could find
+    more; None for one value among several of a facet: values are OR-ed, so
+    dropping one can only narrow (a no-results page need not try it).
+    """
 
     kind: str
     label: str
     remove_url: str
-    request: SearchRequest
+    request: SearchRequest | None
+
+
+def removal_urls(base: str, params: list[tuple[str, str]]) -> list[str]:
+    """For each pair of ``params``, ``base`` with the query string of all the others.
+
+    Each pair is encoded once and each URL is cut from the one joined query string,
+    so n chips cost n encodings and n string copies, not n re-encodings of n pairs.
+    """
+    encoded = [urlencode([pair]) for pair in params]
+    joined = "&".join(encoded)
+    urls, start = [], 0
+    for part in encoded:
+        end = start + len(part)
+        if end < len(joined):
+            rest = joined[:start] + joined[end + 1:]
+        else:
+            rest = joined[:max(start - 1, 0)]
+        urls.append(f"{base}?{rest}" if rest else base)
+        start = end + 1
+    return urls
 
 
 def chips(result: SearchResult) -> list[Chip]:
     req = result.request
     labels = {(name, v.value): v.label for name, values in result.facets.items() for v in values}
+    params = replace(req, page=1).to_params()
+    removals = dict(zip(params, removal_urls(search_url(SearchRequest()), params)))
     found = []
     for name in ("country", "official", "source"):
-        for value in getattr(req, name):
+        values = getattr(req, name)
+        for value in values:
             label = labels.get((name, value)) or service().label(name, value)
-            without = req.toggled(name, value)
-            found.append(Chip(FACET_TITLES[name], label, search_url(without), without))
+            without = req.toggled(name, value) if len(values) == 1 else None
+            found.append(Chip(FACET_TITLES[name], label, removals[(name, value)], without))
     if req.date_from:
         without = replace(req, date_from=None, page=1)
         found.append(Chip("From", req.date_from.isoformat(), search_url(without), without))
@@ -203,11 +232,17 @@ def chips(result: SearchResult) -> list[Chip]:
 
 
 def relaxations(result: SearchResult, found: list[Chip]) -> list[dict[str, Any]]:
-    """For a search with no results: how many articles each dropped filter would give."""
+    """For a search with no results: how many articles each dropped filter would give.
+
+    At most one search per facet and date bound (see ``Chip.request``), however
+    many values the request carries.
+    """
     if result.total or not found:
         return []
     options = []
     for chip in found:
+        if chip.request is None:
+            continue
         n = service().search(replace(chip.request, per_page=1), facet_limit=0,
                              timeline=False).total
         if n:
