@@ -4,6 +4,8 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,16 +45,54 @@ def _set_current(root: Path, gen: Path) -> None:
         os.close(dir_fd)
 
 
+_held: list = []  # the write locks this process holds: (open lock file, holder's pid)
+
+
+def _forked_while_writing() -> None:
+    """In a process forked while its parent holds a write lock (Whoosh's writer processes).
+
+    A forked child shares the lock file's ``flock``; were it kept, the lock would
+    outlive a writer killed outright: its writer processes wait for work for
+    ever, holding the lock, and every later ``index`` or ``reindex`` would fail
+    as "already running".  So the child closes its copy (the lock stays the
+    parent's alone) and ends itself when the parent is gone.
+    """
+    if not _held:
+        return
+    holder = _held[0][1]
+    for lock, _ in _held:
+        lock.close()
+    _held.clear()
+
+    def end_with_holder() -> None:
+        while os.getppid() == holder:
+            time.sleep(0.2)
+        os._exit(1)
+    threading.Thread(target=end_with_holder, name="end-with-writer", daemon=True).start()
+
+
+os.register_at_fork(after_in_child=_forked_while_writing)
+
+
 @contextmanager
 def write_lock(root: Path):
-    """One writer at a time per index; a second one gets a clear error."""
+    """One writer at a time per index; a second one gets a clear error.
+
+    The lock ends with the process holding it, even one killed with SIGKILL
+    (its forked helpers let go of it, see ``_forked_while_writing``).
+    """
     root.mkdir(parents=True, exist_ok=True)
     with open(root / "write.lock", "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise NewsdeskError("another index or reindex is running on this data dir") from None
-        yield
+        entry = (lock, os.getpid())
+        _held.append(entry)
+        try:
+            yield
+        finally:
+            _held.remove(entry)
 
 
 @dataclass
