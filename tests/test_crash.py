@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, SAMPLE
 
-from indexer import Article, DataDir, SearchRequest, SearchService, Store, pipeline
+from indexer import Article, DataDir, SearchRequest, SearchService, Store, engine, pipeline
 from indexer.engine import current_generation
 
 HELPER = REPO / "tests" / "helpers" / "crashing_cli.py"
@@ -380,3 +380,25 @@ def test_a_killed_command_leaves_an_index_that_recovers(seed, window, base, tmp_
 @pytest.mark.stress
 def test_stress_kill_9_trials(stress_trial, base, tmp_path, calibration, log):
     trial(*stress_trial, base, tmp_path, calibration, log)
+
+
+def _wait_for(event) -> None:
+    event.wait(30)
+
+
+def test_a_process_forked_by_a_writer_does_not_hold_the_lock_after_it(tmp_path):
+    """Whoosh forks its writer processes while we hold the write lock: the lock is the
+    writer's alone, so it ends with the writer even while such a process lives on."""
+    import multiprocessing
+    fork = multiprocessing.get_context("fork")
+    release = fork.Event()
+    with engine.write_lock(tmp_path):
+        child = fork.Process(target=_wait_for, args=(release,))
+        child.start()
+    try:
+        assert child.is_alive()
+        with engine.write_lock(tmp_path):  # free again, although the child still runs
+            pass
+    finally:
+        release.set()
+        child.join(30)
