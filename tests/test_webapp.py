@@ -640,6 +640,20 @@ def test_a_request_beyond_the_caps_is_a_clear_400_on_pages_and_api(client):
     assert 'value="' + "x" * 1000 + '"' in html_of(response)  # the box keeps what fits
 
 
+def test_a_query_string_beyond_its_byte_cap_is_refused_unparsed_and_unechoed(client):
+    from webapp import MAX_QUERY_STRING
+    query = "q=oil&source=" + "%E2%82%AC" * (MAX_QUERY_STRING // 9 + 1)  # a few values, many bytes
+    message = f"the query string is too long (at most {MAX_QUERY_STRING:,} bytes"
+    response = client.get("/api/search?" + query)
+    assert response.status_code == 400 and response.get_json()["error"].startswith(message)
+    response = client.get("/?" + query)
+    text = html_of(response)
+    assert response.status_code == 400 and message in text and "%E2%82%AC" not in text
+    assert len(text) < 10_000 and "Link" not in response.headers
+    response = client.get("/?" + query[:MAX_QUERY_STRING])  # at the cap: the usual rules
+    assert "each source value may have at most 200 characters" in html_of(response)
+
+
 def test_at_the_caps_every_chip_removes_just_its_value(client):
     from indexer.search import MAX_FACET_VALUES
     query = [("q", "lebanon"), *many("country", MAX_FACET_VALUES, "Z"),
@@ -774,9 +788,9 @@ GET = b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n"
 
 
 @pytest.mark.parametrize("what, request_bytes, status", [
-    ("request line", GET % (b"/?q=" + b"a" * 40_000, b""), 431),
-    ("one header", GET % (b"/", b"X-Padding: " + b"b" * 40_000 + b"\r\n"), 431),
-    ("many headers", GET % (b"/", b"".join(b"X-H%d: v\r\n" % i for i in range(4000))), 431),
+    ("request line", GET % (b"/?q=" + b"a" * 70_000, b""), 431),
+    ("one header", GET % (b"/", b"X-Padding: " + b"b" * 70_000 + b"\r\n"), 431),
+    ("many headers", GET % (b"/", b"".join(b"X-H%d: v\r\n" % i for i in range(7000))), 431),
     ("body", b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n", 413),
     ("malformed", b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: many\r\n\r\n", 400),
 ])

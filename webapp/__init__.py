@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Flask, g, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from indexer import DataDir, NewsdeskError, SearchService
+from indexer import BadRequest, DataDir, NewsdeskError, SearchService
 from indexer.search import MAX_QUERY_CHARS
 
 # On every response.  No inline script or style anywhere: everything comes from /static.
@@ -38,6 +38,10 @@ SECURITY_HEADERS = {
 # A JSON twin longer than this gets no ``Link`` header (the page still links it in
 # its <head>): a header line must not grow with whatever query a client sends.
 MAX_LINK_URL = 2000
+# The raw query string, refused (400) before it is parsed: the caps of SearchRequest
+# count parameters and characters, this bounds the bytes (percent-encoding triples
+# them) that parsing and counting could cost.  The most the caps allow in ASCII fits.
+MAX_QUERY_STRING = 48 * 1024
 DEFAULT_BASE_URL = "http://localhost"
 
 
@@ -65,6 +69,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.add_template_filter(format_date, "date")
     app.add_template_global(query_url, "query_url")
     _register_errors(app)
+
+    @app.before_request
+    def _bounded_query_string():
+        if len(request.query_string) > MAX_QUERY_STRING:
+            raise BadRequest(f"the query string is too long (at most {MAX_QUERY_STRING:,} "
+                             f"bytes, got {len(request.query_string):,})")
 
     @app.after_request
     def _headers(response):
@@ -149,8 +159,9 @@ def _error_response(status: int, message: str, title: str):
         response = jsonify({"error": message, "status": status})
         response.status_code = status
         return response
-    q = request.args.get("q", "")[:MAX_QUERY_CHARS] if request.path == "/" else ""
-    json_twin = g.json_twin = _json_twin_for_error()
+    oversized = len(request.query_string) > MAX_QUERY_STRING  # neither parsed nor echoed
+    q = request.args.get("q", "")[:MAX_QUERY_CHARS] if request.path == "/" and not oversized else ""
+    json_twin = g.json_twin = None if oversized else _json_twin_for_error()
     return render_template("error.html", status=status, title=title, message=message,
                            q=q, json_twin=json_twin), status
 

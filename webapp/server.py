@@ -25,7 +25,7 @@ from . import SECURITY_HEADERS
 
 # Limits for one request and one connection (waitress's defaults in brackets).
 LIMITS: dict[str, Any] = {
-    "max_request_header_size": 32 * 1024,  # request line + headers (256 kB): a 431 beyond
+    "max_request_header_size": 64 * 1024,  # request line + headers (256 kB): a 431 beyond
     "max_request_body_size": 64 * 1024,    # every route is a GET (1 GB): a 413 beyond
     "channel_timeout": 30,                 # seconds a connection may sit idle (120)
     "connection_limit": 200,               # open connections at once (100)
