@@ -28,11 +28,12 @@ class Official:
 
     @classmethod
     def from_json(cls, data: Any) -> Official:
-        if isinstance(data, str):
+        """A name alone, or ``{"name", "role", "country"}`` (strings); BadInput otherwise."""
+        if isinstance(data, str) and data:
             return cls(data)
         if not isinstance(data, dict) or not data.get("name"):
-            raise BadInput(f"an official needs a name, got {data!r}")
-        return cls(str(data["name"]), str(data.get("role") or ""), str(data.get("country") or ""))
+            raise BadInput(f"an official needs a name, got {_kind(data)}")
+        return cls(*(_string(data, key, f"officials: {key}") for key in ("name", "role", "country")))
 
 
 @dataclass(frozen=True)
@@ -80,41 +81,117 @@ class Article:
 
     @classmethod
     def from_json(cls, data: Any) -> Article:
-        """Build an Article from its JSON form; a missing field is empty, never an error."""
+        """Build an Article from its JSON form; a missing field is empty, never an error.
+
+        Every field present must have its CONTRACTS.md type, or BadInput names
+        the field: ``"countries": "USA"`` is refused, not read as U, S, A.
+        """
         if not isinstance(data, dict):
-            raise BadInput(f"expected a JSON object, got {type(data).__name__}")
-        url = str(data.get("url") or "")
-        source = str(data.get("source") or "")
-        title = str(data.get("title") or "")
-        body = str(data.get("body") or "")
+            raise BadInput(f"expected a JSON object, got {_kind(data)}")
+        url, source, title, body, given_id, language = (
+            _string(data, name) for name in ("url", "source", "title", "body", "id", "language"))
         if not (title or body):
             raise BadInput("article has neither title nor body")
-        authors = data.get("authors") or []
-        if isinstance(authors, str):
-            authors = [authors]
-        tags = data.get("source_tags") or {}
-        if not isinstance(tags, dict):
-            raise BadInput("source_tags must be an object")
-        return cls(
-            id=str(data.get("id") or article_id(url=url, source=source, title=title)),
+        authors = data.get("authors")
+        countries = _list(data, "countries")
+        for code in countries:
+            if not (isinstance(code, str) and _CODE.match(code)):
+                raise BadInput(f"countries: expected ISO 3166-1 alpha-2 codes like \"US\", "
+                               f"got {_kind(code)}")
+        tags = _object(data, "source_tags")
+        for key, values in tags.items():
+            _list(tags, key, f"source_tags: {key}", of=str)
+        try:
+            derived = given_id or article_id(url=url, source=source, title=title)
+        except ValueError as exc:  # urlsplit: "Invalid IPv6 URL"
+            raise BadInput(f"url: {exc}") from None
+        article = cls(
+            id=derived,
             title=title, body=body, url=url, source=source,
-            published=parse_date(data.get("published")),
-            authors=tuple(str(a) for a in authors),
-            language=str(data.get("language") or "en"),
-            countries=tuple(str(c).upper() for c in data.get("countries") or ()),
-            officials=tuple(Official.from_json(o) for o in data.get("officials") or ()),
-            source_tags={str(k): [str(x) for x in v] for k, v in tags.items()},
-            country_mentions=_mentions(data.get("country_mentions")),
+            published=parse_date(_string(data, "published")),
+            authors=tuple(filter(None, [authors])) if isinstance(authors, str)
+            else tuple(_list(data, "authors", of=str)),
+            language=language or "en",
+            countries=tuple(code.upper() for code in countries),
+            officials=tuple(Official.from_json(o) for o in _list(data, "officials")),
+            source_tags={key: list(values) for key, values in tags.items()},
+            country_mentions=_mentions(data),
         )
+        return article.check()
+
+    def check(self) -> Article:
+        """This article, if the store can write every text in it; else BadInput naming the field.
+
+        A lone surrogate (JSON ``"\\ud800"``, half of an emoji) is not a character
+        and cannot be encoded as UTF-8: caught here, per article, it is one
+        skipped record instead of a failed batch.
+        """
+        texts = [("id", self.id), ("title", self.title), ("body", self.body), ("url", self.url),
+                 ("source", self.source), ("language", self.language),
+                 *(("authors", a) for a in self.authors),
+                 *(("countries", c) for c in self.countries),
+                 *(("officials", t) for o in self.officials for t in (o.name, o.role, o.country)),
+                 *((f"source_tags: {k}", t) for k, v in self.source_tags.items() for t in (k, *v)),
+                 *(("country_mentions", k) for k in self.country_mentions)]
+        for name, text in texts:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise BadInput(f"{name}: {text[exc.start]!r} is a lone surrogate, not a "
+                               "character (UTF-8 cannot store it)") from None
+        return self
 
 
-def _mentions(value: Any) -> dict[str, int]:
-    if not isinstance(value, dict):
+_CODE = re.compile(r"[A-Za-z]{2}\Z")
+MAX_MENTIONS = 2**31 - 1
+
+
+def _kind(value: Any) -> str:
+    """A short description of a JSON value for an error message."""
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+             int: "a number", float: "a number", type(None): "null"}
+    text = repr(value)
+    return f"{names.get(type(value), type(value).__name__)} {text[:40]}{'…' if len(text) > 40 else ''}"
+
+
+def _string(data: dict, key: str, name: str = "") -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadInput(f"{name or key}: expected a string, got {_kind(value)}")
+    return value
+
+
+def _list(data: dict, key: str, name: str = "", of: type | None = None) -> list:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadInput(f"{name or key}: expected an array, got {_kind(value)}")
+    if of is not None:
+        for item in value:
+            if not isinstance(item, of):
+                raise BadInput(f"{name or key}: expected an array of strings, got {_kind(item)}")
+    return value
+
+
+def _object(data: dict, key: str) -> dict:
+    value = data.get(key)
+    if value is None:
         return {}
-    try:
-        return {str(k).upper(): int(v) for k, v in value.items()}
-    except (TypeError, ValueError):
-        raise BadInput("country_mentions must map codes to counts") from None
+    if not isinstance(value, dict):
+        raise BadInput(f"{key}: expected an object, got {_kind(value)}")
+    return value
+
+
+def _mentions(data: dict) -> dict[str, int]:
+    mentions = _object(data, "country_mentions")
+    for code, n in mentions.items():
+        if not (_CODE.match(code) and type(n) is int and 0 <= n <= MAX_MENTIONS):
+            raise BadInput(f"country_mentions: expected country codes mapped to counts, "
+                           f"got {code[:10]!r}: {_kind(n)}")
+    return {code.upper(): n for code, n in mentions.items()}
 
 
 _TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref|cmpid)=", re.I)
@@ -135,11 +212,13 @@ def slug(text: str, limit: int = 60) -> str:
 def article_id(*, url: str = "", source: str = "", source_id: str = "", title: str = "") -> str:
     """A stable id: from the canonical URL, else from source + the source's own id or title."""
     if url:
-        digest = hashlib.blake2b(canonical_url(url).encode(), digest_size=8).hexdigest()
+        # surrogatepass: a broken URL still gets an id, so check() can name the bad field
+        digest = hashlib.blake2b(canonical_url(url).encode("utf-8", "surrogatepass"),
+                                 digest_size=8).hexdigest()
         return f"u-{digest}"
     if source_id:
         return f"{slug(source) or 'src'}-{slug(source_id, 80)}"
-    key = f"{source}\x00{title}".encode()
+    key = f"{source}\x00{title}".encode("utf-8", "surrogatepass")
     return f"{slug(source) or 'src'}-{hashlib.blake2b(key, digest_size=8).hexdigest()}"
 
 
@@ -174,4 +253,7 @@ def parse_date(value: Any) -> datetime | None:
                 raise BadInput(f"not a date: {value!r} (use YYYY-MM-DD or ISO 8601)") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+    try:
+        return dt.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise BadInput(f"not a date: {value!r} (out of range in UTC)") from None

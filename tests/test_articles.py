@@ -56,3 +56,27 @@ def test_content_hash_changes_with_entities():
     a = Article(id="x", title="T")
     assert a.content_hash == Article(id="x", title="T").content_hash
     assert a.content_hash != a.with_entities(["US"], []).content_hash
+
+
+def test_check_names_a_field_the_store_cannot_encode():
+    article = Article(id="x", title="T", body="half an emoji \ud83d", authors=("ok",))
+    with pytest.raises(BadInput, match=r"^body: '\\ud83d' is a lone surrogate"):
+        article.check()
+    fine = Article(id="x", title="T", body="a whole emoji \U0001f600")
+    assert fine.check() is fine
+
+
+def test_from_json_refuses_strings_where_the_contract_has_arrays():
+    with pytest.raises(BadInput, match=r"^countries: expected an array, got a string 'USA'"):
+        Article.from_json({"title": "T", "countries": "USA"})
+    with pytest.raises(BadInput, match=r"^officials: expected an array, got a string 'Putin'"):
+        Article.from_json({"title": "T", "officials": "Putin"})
+    article = Article.from_json({"title": "T", "countries": ["us"], "officials": ["Putin"],
+                                 "authors": "Ann Lee", "url": None})
+    assert article.countries == ("US",) and article.officials == (Official("Putin"),)
+    assert article.authors == ("Ann Lee",) and article.url == ""
+
+
+def test_a_date_out_of_range_in_utc_is_a_clear_error():
+    with pytest.raises(BadInput, match=r"not a date: '0001-01-01T00:00:00\+01:00' \(out of range"):
+        parse_date("0001-01-01T00:00:00+01:00")
