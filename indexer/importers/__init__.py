@@ -3,10 +3,12 @@
 ``run_import`` is the one loop around them: it expands folders, reads each
 file, tags entities, upserts in batches and reports every file or line it had
 to skip, by name and with the reason, while the rest of the import goes on.
+No exception from one file or record escapes it: each becomes a Skipped.
 """
 from __future__ import annotations
 
 import importlib
+import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -64,21 +66,37 @@ def input_files(fmt: str, paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
+def describe(exc: BaseException) -> str:
+    """Why a record failed: the message of an expected error, else its type and message."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    if isinstance(exc, (BadInput, UnicodeDecodeError, json.JSONDecodeError)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
 def read_file(fmt: str, path: Path, tagger: Callable[[Article], Article] | None,
               options: dict) -> list[Article | Skipped]:
-    """Everything one file yields, tagged; a file that fails ends with a Skipped saying why.
+    """Everything one file yields, checked and tagged; a failure is a Skipped saying why.
 
-    A module-level function, so worker processes can run it.
+    Nothing raised while reading the file, checking an article (text the
+    store cannot encode) or tagging it escapes: the file, or the one article,
+    becomes a Skipped, and the items before it are kept.  A module-level
+    function, so worker processes can run it.
     """
     items: list[Article | Skipped] = []
     try:
         for item in reader(fmt)(path, **options):
-            if isinstance(item, Article) and tagger and not (item.countries or item.officials):
-                item = tagger(item)
+            if isinstance(item, Article):
+                try:
+                    item = item.check()
+                    if tagger and not (item.countries or item.officials):
+                        item = tagger(item)
+                except Exception as exc:  # noqa: BLE001 - one article must not stop the file
+                    item = Skipped(f"{path} id={item.id}", describe(exc))
             items.append(item)
-    except (OSError, UnicodeDecodeError, ValueError, BadInput) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        items.append(Skipped(str(path), reason))
+    except Exception as exc:  # noqa: BLE001 - one file must not stop the import
+        items.append(Skipped(str(path), describe(exc)))
     return items
 
 

@@ -4,6 +4,11 @@ Each ``<REUTERS NEWID=...>`` story gives the id ``reuters-NEWID``; the body is
 the dateline followed by the story text, as the wire printed it
 ("TOKYO, March 3 - ..."), with the trailing "Reuter" sign-off removed.
 PLACES, PEOPLE and TOPICS labels are kept as ``source_tags`` for evaluation.
+
+Every ``<REUTERS`` opening gives one Article or one Skipped: a story without
+a NEWID (no id to store it under), one cut off before its ``</REUTERS>``
+(a truncated file), or one the parser fails on is reported and the rest go
+on.  Stories are found in one linear pass, so no input makes it quadratic.
 """
 from __future__ import annotations
 
@@ -15,10 +20,10 @@ from bs4 import BeautifulSoup
 
 from ..articles import Article, parse_date
 from ..errors import BadInput
-from . import Skipped
+from . import Skipped, describe
 
 SOURCE = "Reuters"
-_STORY = re.compile(r"<REUTERS\b.*?</REUTERS>", re.S)
+_TAG = re.compile(r"<REUTERS\b|</REUTERS>")
 _NEWID = re.compile(r'NEWID="(\d+)"')
 _SIGNOFF = re.compile(r"\s*\bReuter\s*[\x03]?\s*$")
 _DATE = re.compile(r"(\d{1,2}-[A-Z]{3}-\d{4})\s+(\d{1,2}:\d{2}:\d{2})?")
@@ -79,16 +84,43 @@ def parse_story(sgml: str) -> Article | None:
     )
 
 
+def stories(raw: str) -> Iterator[tuple[str, bool]]:
+    """``(sgml, complete)`` for each ``<REUTERS`` opening, in order.
+
+    A story is complete when its ``</REUTERS>`` comes before the next opening
+    and the end of the file; an incomplete one runs to whichever comes first.
+    """
+    start = None
+    for tag in _TAG.finditer(raw):
+        if tag.group() == "</REUTERS>":
+            if start is not None:
+                yield raw[start:tag.end()], True
+                start = None
+        else:
+            if start is not None:
+                yield raw[start:tag.start()], False
+            start = tag.start()
+    if start is not None:
+        yield raw[start:], False
+
+
 def read(path: Path, **_options) -> Iterator[Article | Skipped]:
     raw = path.read_bytes().decode("latin-1")
-    stories = _STORY.findall(raw)
-    if not stories:
-        raise ValueError("no <REUTERS> stories found (is this a Reuters-21578 .sgm file?)")
-    for sgml in stories:
-        where = f"{path} NEWID={_NEWID.search(sgml).group(1)}"
-        try:
-            article = parse_story(sgml)
-        except (KeyError, ValueError, BadInput) as exc:
-            yield Skipped(where, f"unreadable story: {exc}")
-            continue
-        yield article if article else Skipped(where, "story with neither title nor body")
+    found = False
+    for number, (sgml, complete) in enumerate(stories(raw), 1):
+        found = True
+        newid = _NEWID.search(sgml.split(">", 1)[0])  # in the opening tag
+        where = f"{path} NEWID={newid.group(1)}" if newid else f"{path} story {number}"
+        if not complete:
+            yield Skipped(where, "story is cut off: no closing </REUTERS> (truncated file?)")
+        elif not newid:
+            yield Skipped(where, 'story has no NEWID="..." (no id to store it under)')
+        else:
+            try:
+                article = parse_story(sgml)
+            except Exception as exc:  # noqa: BLE001 - one bad story must not stop the file
+                yield Skipped(where, f"unreadable story: {describe(exc)}")
+                continue
+            yield article if article else Skipped(where, "story with neither title nor body")
+    if not found:
+        raise BadInput("no <REUTERS> stories found (is this a Reuters-21578 .sgm file?)")

@@ -2,7 +2,8 @@
 
 The first non-empty line is the title (unless ``title`` is given); the rest is
 the body.  Source, publication date and URL come from the command line, since
-a text file carries none of them.
+a text file carries none of them.  A file larger than ``limits.MAX_BYTES``
+is refused without reading the rest of it.
 """
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from pathlib import Path
 
 from ..articles import Article, article_id, parse_date
 from ..errors import BadInput
+from .limits import read_bytes
 
 
 def read(path: Path, *, title: str = "", source: str = "", published: str = "",
          url: str = "", **_options) -> Iterator[Article]:
-    text = path.read_bytes().decode("utf-8")
+    text = read_bytes(path, gunzip=False).decode("utf-8")
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
     if not title:
         while lines and not lines[0].strip():
