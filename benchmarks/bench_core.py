@@ -13,7 +13,8 @@ Figures, not assertions (the tests never run this).  In a fresh temp data dir
 4. builds an SQLite FTS5 table (porter tokenizer) over the same store and runs
    the same queries there, timed the same way: bm25-ranked top 10 with
    snippet(), a total COUNT and the country counts (GROUP BY over a side
-   table), with the same country filters;
+   table), with the same country filters (benchmarks/_baseline.py, shared with
+   scale.py);
 5. prints newsdesk vs FTS5 and the 5 slowest newsdesk queries.
 
 queries_core.txt: one query per line; ``query<TAB>country=JP&country=US`` adds
@@ -28,7 +29,6 @@ import argparse
 import cProfile
 import io
 import pstats
-import re
 import shutil
 import sqlite3
 import statistics
@@ -36,189 +36,22 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import parse_qs
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from whoosh.analysis import STOP_WORDS  # noqa: E402
-
 from indexer import engine, pipeline  # noqa: E402
 from indexer.config import DataDir  # noqa: E402
 from indexer.search import SearchRequest, SearchService  # noqa: E402
-from indexer.store import Store  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# the FTS5 baseline and the query file, shared with scale.py
+from _baseline import Fts, build_fts, load_queries, to_fts  # noqa: E402,F401
 
 REUTERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "reuters21578"
-QUERIES = Path(__file__).resolve().parent / "queries_core.txt"
 QUICK_FILES = 3
 TARGET_RATIO = 3.0          # newsdesk p95 within 3x of FTS5's
 TARGET_INDEX_RATE = 1500    # articles/s
-
-
-# -- queries -----------------------------------------------------------------
-
-def load_queries(path: Path = QUERIES) -> list[tuple[str, dict[str, list[str]]]]:
-    """(line as written, params for SearchRequest.from_params) for each line."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        text, _, filters = line.partition("\t")
-        params: dict[str, list[str]] = {"q": [text]}
-        for key, values in parse_qs(filters).items():
-            params.setdefault(key, []).extend(values)
-        params.setdefault("page", ["1"])
-        params.setdefault("per_page", ["10"])
-        out.append((line.replace("\t", "  |  "), params))
-    return out
-
-
-_TOKEN = re.compile(r'-?(?:title:|body:)?"[^"]*"?|\S+')
-
-
-def _fts_words(text: str) -> list[str]:
-    """Words of a token as FTS5 sees them, minus the stop words Whoosh drops too."""
-    return [w for w in re.findall(r"\w+", text.lower()) if w not in STOP_WORDS and len(w) > 1]
-
-
-def _items(text: str) -> list[tuple[str, str, list[str]]]:
-    """(kind, column, words) per token: kind is "pos", "neg" or "or"."""
-    items = []
-    for token in _TOKEN.findall(text):
-        if token == "OR":
-            items.append(("or", "", []))
-            continue
-        if token in ("AND", "NOT"):
-            continue
-        negative = token.startswith("-") and len(token) > 1
-        token = token[1:] if negative else token
-        column = ""
-        for prefix in ("title:", "body:"):
-            if token.startswith(prefix):
-                column, token = prefix[:-1], token[len(prefix):]
-        words = _fts_words(token)
-        if words:
-            items.append(("neg" if negative else "pos", column, words))
-    return items
-
-
-def _string(column: str, words: list[str]) -> str:
-    expr = '"' + " ".join(words) + '"'   # one word, or a phrase: never a syntax error
-    return f"{column} : {expr}" if column else expr
-
-
-def to_fts(text: str) -> str | None:
-    """Our query syntax as an FTS5 MATCH expression (None when no word is left).
-
-    Words are AND-ed, "phrases" kept, -x becomes NOT x, OR joins its two
-    neighbours (in parentheses), title:x becomes the column filter ``title : x``;
-    every word is emitted as an FTS5 string, so no input can be a syntax error.
-    Whoosh's stop words are dropped (it drops them at analysis too).
-    """
-    items = [(kind, _string(column, words) if words else "")
-             for kind, column, words in _items(text)]
-    groups: list[tuple[str, str]] = []
-    i = 0
-    while i < len(items):
-        kind, expr = items[i]
-        if kind == "or":
-            i += 1
-            continue
-        if kind == "pos":      # fold "a OR b OR c" into one positive group
-            alts = [expr]
-            while i + 2 < len(items) and items[i + 1][0] == "or" and items[i + 2][0] == "pos":
-                alts.append(items[i + 2][1])
-                i += 2
-            expr = alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
-        groups.append((kind, expr))
-        i += 1
-    positive = [e for k, e in groups if k == "pos"]
-    negative = [e for k, e in groups if k == "neg"]
-    if not positive:   # FTS5 has no pure NOT; such a query is left out of the FTS5 side
-        return None
-    return "(" + " AND ".join(positive) + ")" + "".join(f" NOT {e}" for e in negative)
-
-
-def to_fts_relaxed(text: str) -> str | None:
-    """Any of the positive words, OR-ed: what newsdesk falls back to when no
-    document has them all (``relaxed``), so both sides return the same hits."""
-    words = {(column, w) for kind, column, ws in _items(text) if kind == "pos" for w in ws}
-    if len({w for _, w in words}) < 2:
-        return None
-    return " OR ".join(_string(column, [w]) for column, w in sorted(words))
-
-
-# -- FTS5 --------------------------------------------------------------------
-
-def build_fts(store_path: Path, fts_path: Path) -> int:
-    if fts_path.exists():
-        fts_path.unlink()
-    db = sqlite3.connect(fts_path)
-    db.executescript("""
-        CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize='porter');
-        CREATE TABLE article_country(doc INTEGER NOT NULL, code TEXT NOT NULL);
-        CREATE TABLE article_id(doc INTEGER PRIMARY KEY, id TEXT NOT NULL);
-    """)
-    n = 0
-    with Store(store_path) as store, db:
-        rows, countries, ids = [], [], []
-        for n, article in enumerate(store, 1):
-            rows.append((n, article.title, article.body))
-            ids.append((n, article.id))
-            countries.extend((n, c) for c in article.countries)
-            if len(rows) >= 1000:
-                db.executemany("INSERT INTO fts(rowid, title, body) VALUES (?, ?, ?)", rows)
-                rows.clear()
-        db.executemany("INSERT INTO fts(rowid, title, body) VALUES (?, ?, ?)", rows)
-        db.executemany("INSERT INTO article_country VALUES (?, ?)", countries)
-        db.executemany("INSERT INTO article_id VALUES (?, ?)", ids)
-        db.execute("CREATE INDEX article_country_code ON article_country(code, doc)")
-        db.execute("CREATE INDEX article_country_doc ON article_country(doc, code)")
-        db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
-    db.execute("ANALYZE")
-    db.close()
-    return n
-
-
-class Fts:
-    """The same request as SearchService.search, in FTS5: top 10 + snippets, total, countries."""
-
-    def __init__(self, path: Path):
-        self.db = sqlite3.connect(path)
-
-    def search(self, params: dict[str, list[str]]) -> tuple[int, list] | None:
-        text = " ".join(params.get("q", []))
-        match = to_fts(text)
-        if match is None:
-            return None
-        count = "SELECT count(*) FROM fts WHERE fts MATCH ?"
-        total = self.db.execute(count, [match]).fetchone()[0]
-        if not total:
-            relaxed = to_fts_relaxed(text)
-            if relaxed:
-                match = relaxed
-                total = self.db.execute(count, [match]).fetchone()[0]
-        codes = [c.upper() for c in params.get("country", [])]
-        where, args = "fts MATCH ?", [match]
-        if codes:   # driven by MATCH, each hit checked against the side table
-            where += (" AND EXISTS (SELECT 1 FROM article_country c WHERE c.doc = fts.rowid"
-                      " AND c.code IN (%s))" % ",".join("?" * len(codes)))
-            args += codes
-            total = self.db.execute(f"SELECT count(*) FROM fts WHERE {where}", args).fetchone()[0]
-        page = self.db.execute(
-            f"SELECT i.id, fts.title, snippet(fts, 1, '<mark>', '</mark>', ' … ', 40),"
-            f" bm25(fts, 2.5, 1.0) AS score"
-            f" FROM fts JOIN article_id i ON i.doc = fts.rowid"
-            f" WHERE {where} ORDER BY score LIMIT 10", args).fetchall()
-        # the country facet counts "given the other active filters": not its own filter
-        self.db.execute(
-            "SELECT c.code, count(*) AS n FROM fts JOIN article_country c ON c.doc = fts.rowid"
-            " WHERE fts MATCH ? GROUP BY c.code ORDER BY n DESC, c.code LIMIT 50",
-            [match]).fetchall()
-        return total, page
-
-    def close(self) -> None:
-        self.db.close()
 
 
 # -- timing ------------------------------------------------------------------
