@@ -387,8 +387,9 @@ def test_stress_kill_9_trials(stress_trial, base, tmp_path, calibration, log):
     trial(*stress_trial, base, tmp_path, calibration, log)
 
 
-def _wait_for(event) -> None:
-    event.wait(30)
+def _wait_for(started, release) -> None:
+    started.set()  # runs after the fork hooks: the child has done what they do
+    release.wait(30)
 
 
 def test_a_process_forked_by_a_writer_does_not_hold_the_lock_after_it(tmp_path):
@@ -396,12 +397,12 @@ def test_a_process_forked_by_a_writer_does_not_hold_the_lock_after_it(tmp_path):
     writer's alone, so it ends with the writer even while such a process lives on."""
     import multiprocessing
     fork = multiprocessing.get_context("fork")
-    release = fork.Event()
+    started, release = fork.Event(), fork.Event()
     with engine.write_lock(tmp_path):
-        child = fork.Process(target=_wait_for, args=(release,))
+        child = fork.Process(target=_wait_for, args=(started, release))
         child.start()
     try:
-        assert child.is_alive()
+        assert started.wait(30) and child.is_alive()
         with engine.write_lock(tmp_path):  # free again, although the child still runs
             pass
     finally:
