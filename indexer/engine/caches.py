@@ -1,63 +1,229 @@
-"""What one open generation keeps for every request: searcher, facet sets, term caches."""
+"""What one open generation keeps for every request: an immutable, compact snapshot.
+
+A ``Snapshot`` is one Whoosh TOC generation of one index folder, read once:
+- the live docs as a roaring bitmap, and per doc, in numpy columns: the
+  published time (Whoosh's sortable key), its day and month, its rank in date
+  order, and the field lengths BM25F needs;
+- each facet value's docs as a ``FrozenBitMap`` and every doc's values in CSR
+  form (``indptr``/``indices``), so counting a match set is one ``np.bincount``;
+- a bounded (in bytes, LRU) cache of terms' postings: doc bitmap, docnums and
+  weights as numpy arrays, and the term's idf.
+Nothing in it changes after it is built, so requests read it without a lock;
+Whoosh's own reader objects keep file positions, so each thread gets its own
+searcher over the same memory-mapped files (``storage.MappedStorage``).
+A ``Generation`` is the folder: it swaps in a new snapshot, fully built, when
+an incremental ``index`` commits into it.
+"""
 from __future__ import annotations
 
 import threading
-from collections import Counter
-from collections.abc import Iterable
+from array import array
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from itertools import chain
+from datetime import datetime, timezone
 from pathlib import Path
 
-from whoosh import index
+import numpy as np
+from pyroaring import BitMap, FrozenBitMap
+from whoosh.index import TOC, FileIndex, _DEF_INDEX_NAME
 from whoosh.reading import TermNotFound
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
-from .schema import FACETS, make_parser
+from .schema import FACETS, TEXT_FIELDS, make_parser
 from .speller import Speller
+from .storage import MappedStorage
 
-POSTINGS_CACHE = 4096  # terms whose doc sets and weights a generation keeps
+TERM_CACHE_BYTES = 64 * 2**20  # postings a snapshot keeps, in bytes of arrays and bitmaps
+UNDATED = np.uint64(2**64 - 1)  # Whoosh's sortable DATETIME column default (no date)
+_US_PER_DAY = 86_400_000_000
+_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
-def _column_date(column, docnum: int) -> datetime | None:
-    """A doc's published date from the sortable column; undated docs hold no valid date."""
-    try:
-        value = column[docnum]
-    except (OverflowError, ValueError):
-        return None
-    return value if isinstance(value, datetime) and value.year > 1 else None
+def bitmap(ids: np.ndarray) -> FrozenBitMap:
+    """A frozen roaring bitmap of (sorted or not) docnums."""
+    return FrozenBitMap(array("I", np.ascontiguousarray(ids, dtype=np.uint32).tobytes()))
+
+
+def to_array(docs: BitMap | FrozenBitMap) -> np.ndarray:
+    """A bitmap's docnums, ascending, as an int64 array (for indexing columns)."""
+    return np.frombuffer(docs.to_array(), dtype=np.uint32).astype(np.int64)
+
+
+# -- reading Whoosh's files as arrays -----------------------------------------
+
+def _leaf_blocks(matcher):
+    """(ids, weights) numpy arrays per posting block of a Whoosh 3 leaf matcher.
+
+    Decodes each block once with numpy (Whoosh's ``all_ids``/``items_as`` walk
+    the postings one by one in Python).  Other matchers: their items.
+    """
+    while hasattr(matcher, "child") and not hasattr(matcher, "_read_data"):
+        matcher = matcher.child  # a deletions filter: deleted docs are dropped later
+    if not (hasattr(matcher, "_read_data") and hasattr(matcher, "_atend")):
+        items = list(matcher.items_as("weight"))
+        if items:
+            ids, weights = zip(*items)
+            yield np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+        return
+    while not matcher._atend:
+        matcher._read_data()
+        raw_ids, raw_weights = matcher._data[0], matcher._data[1]
+        if isinstance(raw_ids, (bytes, bytearray)):
+            ids = np.frombuffer(raw_ids, dtype=np.uint8).astype(np.int64)
+        else:
+            ids = np.asarray(raw_ids, dtype=np.int64)
+        if not matcher._byteids:
+            ids = np.cumsum(ids)  # delta-coded, as whoosh.util.delta_decode
+        count = matcher._blocklength
+        if raw_weights is None:
+            weights = np.ones(count, dtype=np.float32)
+        elif isinstance(raw_weights, float):
+            weights = np.full(count, raw_weights, dtype=np.float32)
+        else:
+            weights = np.asarray(raw_weights, dtype=np.float32)
+        yield ids, weights
+        matcher._next_block()
+
+
+def read_postings(reader, field_name: str, text) -> tuple[np.ndarray, np.ndarray]:
+    """All (docnum, weight) postings of a term over every segment, by docnum."""
+    ids, weights = [], []
+    for leaf, offset in reader.leaf_readers():
+        try:
+            matcher = leaf.postings(field_name, text)
+        except TermNotFound:
+            continue
+        for block_ids, block_weights in _leaf_blocks(matcher):
+            ids.append(block_ids + offset)
+            weights.append(block_weights)
+    if not ids:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    return np.concatenate(ids), np.concatenate(weights)
+
+
+def _column(reader, name: str, dtype, default, translate_lengths: bool = False) -> np.ndarray:
+    """One numeric column (or a field's lengths) over every segment, as a numpy array."""
+    parts = []
+    raw_dtype = np.int64 if translate_lengths else dtype
+    for leaf, _ in reader.leaf_readers():
+        count = leaf.doc_count_all()
+        if translate_lengths:
+            col = None
+            perdoc = getattr(leaf, "_perdoc", None)
+            if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+                from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+                col = perdoc._cached_reader(_lenfield(name), LENGTHS_COLUMN)
+            if col is None and perdoc is not None and hasattr(perdoc, "_cached_reader"):
+                parts.append(np.zeros(count, dtype=dtype))
+                continue
+        else:
+            col = leaf.column_reader(name, translate=False) if leaf.has_column(name) else None
+        raw = None
+        if col is not None and all(hasattr(col, a) for a in
+                                   ("_dbfile", "_basepos", "_count", "_typecode", "_default")):
+            have = min(col._count, count)
+            raw = np.full(count, col._default, dtype=raw_dtype)
+            data = col._dbfile.get(col._basepos, have * np.dtype(col._typecode).itemsize)
+            raw[:have] = np.frombuffer(data, dtype=">" + col._typecode)
+        elif translate_lengths:  # not a Whoosh 3 segment: ask the reader doc by doc
+            parts.append(np.array([leaf.doc_field_length(n, name, 0) for n in range(count)],
+                                  dtype=dtype))
+            continue
+        elif col is not None:
+            raw = np.array([col[n] for n in range(count)], dtype=raw_dtype)
+        else:
+            raw = np.full(count, default, dtype=dtype)
+        parts.append(_LENGTHS[raw] if translate_lengths else raw)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+# -- the compact per-snapshot state ----------------------------------------------
+
+@dataclass
+class Facet:
+    """One facet: its values (sorted), each value's live docs, each doc's value ordinals."""
+
+    values: list[str]
+    docs: dict[str, FrozenBitMap]
+    indptr: np.ndarray   # doc d's ordinals are indices[indptr[d]:indptr[d + 1]]
+    indices: np.ndarray
+
+    def count(self, matches: np.ndarray, limit: int | None) -> list[tuple[str, int]]:
+        """``(value, count)`` over the docnums ``matches``, most frequent first, then by value."""
+        if not len(matches) or not self.values:
+            return []
+        starts, ends = self.indptr[matches], self.indptr[matches + 1]
+        lens = ends - starts
+        total = int(lens.sum())
+        if not total:
+            return []
+        # the concatenated ranges [starts[i], ends[i]) without a Python loop
+        offsets = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
+        counts = np.bincount(self.indices[offsets], minlength=len(self.values))
+        found = np.flatnonzero(counts)
+        order = found[np.lexsort((found, -counts[found]))]
+        if limit is not None:
+            order = order[:limit]
+        return [(self.values[i], int(counts[i])) for i in order]
 
 
 @dataclass
 class FacetCache:
-    """Per generation: each facet value's docs, and each doc's values."""
+    """Per snapshot: the live docs, the facets, officials' roles and the per-doc date columns."""
 
-    live: frozenset[int]
-    docs: dict[str, dict[str, frozenset[int]]] = field(default_factory=dict)
-    values: dict[str, dict[int, tuple[str, ...]]] = field(default_factory=dict)
+    live: FrozenBitMap
+    size: int  # doc_count_all: docnums run 0..size-1
+    live_mask: np.ndarray = None   # bool per docnum
+    facets: dict[str, Facet] = field(default_factory=dict)
     official_info: dict[str, tuple[str, str]] = field(default_factory=dict)
-    published: list[datetime | None] = field(default_factory=list)
-    days: list[str | None] = field(default_factory=list)  # "YYYY-MM-DD" per doc, for the timeline
+    published: np.ndarray = None   # Whoosh's sortable key per doc (uint64), UNDATED if none
+    days: np.ndarray = None        # days since 0001-01-01 per doc, -1 if undated
+    months: np.ndarray = None      # year * 12 + month - 1 per doc, -1 if undated
+    date_rank: np.ndarray = None   # each doc's place in (published, docnum) order
+
+    @property
+    def docs(self) -> dict[str, dict[str, FrozenBitMap]]:
+        return {name: facet.docs for name, facet in self.facets.items()}
 
     @classmethod
     def load(cls, reader) -> FacetCache:
-        live = frozenset(reader.all_doc_ids())
-        cache = cls(live)
-        column = reader.column_reader("published")
-        cache.published = [_column_date(column, n) for n in range(reader.doc_count_all())]
-        cache.days = [d.date().isoformat() if d else None for d in cache.published]
+        size = reader.doc_count_all()
+        live_ids = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
+        live_mask = np.zeros(size, dtype=bool)
+        live_mask[live_ids] = True
+        cache = cls(bitmap(live_ids), size, live_mask)
+        cache.published = _column(reader, "published", np.uint64, UNDATED)
+        dated = cache.published != UNDATED
+        us = np.where(dated, cache.published, 0).astype(np.int64)
+        cache.days = np.where(dated, us // _US_PER_DAY, -1).astype(np.int64)
+        months = np.full(size, -1, dtype=np.int64)
+        if dated.any():
+            ymd = (np.where(dated, cache.days, 0) - 719162).astype("datetime64[D]")  # 1970-01-01
+            ym = ymd.astype("datetime64[M]").astype(np.int64)  # months since 1970-01
+            months = np.where(dated, ym + 1970 * 12, -1)
+        cache.months = months
+        order = np.lexsort((np.arange(size), cache.published))
+        cache.date_rank = np.empty(size, dtype=np.int64)
+        cache.date_rank[order] = np.arange(size)
         for name in FACETS:
-            docs: dict[str, frozenset[int]] = {}
-            values: dict[int, list[str]] = {}
-            for term in reader.lexicon(name):
-                value = term.decode("utf-8")
-                ids = frozenset(reader.postings(name, term).all_ids()) & live
-                if not ids:
+            values, docs, rows, cols = [], {}, [], []
+            terms = sorted((t.decode("utf-8"), t) for t in reader.lexicon(name))
+            for value, term in terms:
+                ids, _ = read_postings(reader, name, term)
+                ids = np.unique(ids[live_mask[ids]])
+                if not len(ids):
                     continue
-                docs[value] = ids
-                for n in ids:
-                    values.setdefault(n, []).append(value)
-            cache.docs[name] = docs
-            cache.values[name] = {n: tuple(v) for n, v in values.items()}
+                docs[value] = bitmap(ids)
+                rows.append(ids)
+                cols.append(np.full(len(ids), len(values), dtype=np.int32))
+                values.append(value)
+            rows_all = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+            cols_all = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int32)
+            order = np.argsort(rows_all, kind="stable")
+            indptr = np.zeros(size + 1, dtype=np.int64)
+            np.cumsum(np.bincount(rows_all, minlength=size), out=indptr[1:])
+            cache.facets[name] = Facet(values, docs, indptr, cols_all[order])
         best: dict[str, int] = {}
         for term in reader.lexicon("official_info"):
             name, role, country = term.decode("utf-8").split("|")
@@ -67,126 +233,227 @@ class FacetCache:
                 cache.official_info[name] = (role, country)
         return cache
 
-    def selected(self, facet: str, values: Iterable[str]) -> frozenset[int]:
+    def selected(self, facet: str, values) -> FrozenBitMap:
         """Docs having any of ``values`` (OR within a facet)."""
-        sets = [self.docs[facet].get(v, frozenset()) for v in values]
-        return frozenset().union(*sets)
+        docs = self.facets[facet].docs
+        return FrozenBitMap.union(FrozenBitMap(), *(docs.get(v, FrozenBitMap()) for v in values))
 
-    def timeline(self, docs: set[int]) -> list[tuple[str, int]]:
+    def count(self, facet: str, matches: np.ndarray, limit: int | None) -> list[tuple[str, int]]:
+        return self.facets[facet].count(matches, limit)
+
+    def in_dates(self, matches: np.ndarray, low: datetime | None, high: datetime | None) -> np.ndarray:
+        """The docnums of ``matches`` published within [low, high] (naive UTC); undated never."""
+        key = self.published[matches]
+        keep = key != UNDATED
+        if low is not None:
+            keep &= key >= np.uint64(_whoosh_key(low))
+        if high is not None:
+            keep &= key <= np.uint64(_whoosh_key(high))
+        return matches[keep]
+
+    def timeline(self, matches: np.ndarray) -> list[tuple[str, int]]:
         """Matches per day (spans up to ~2 months) or per month, gaps filled with zeros."""
-        days = Counter(map(self.days.__getitem__, docs))  # counted in C
-        days.pop(None, None)
-        if not days:
+        days = self.days[matches]
+        days = days[days >= 0]
+        if not len(days):
             return []
-        first = date.fromisoformat(min(days))
-        last = date.fromisoformat(max(days))
-        if (last - first).days <= 62:
-            keys = [(first + timedelta(n)).isoformat() for n in range((last - first).days + 1)]
-            return [(k, days.get(k, 0)) for k in keys]
-        months: Counter = Counter()
-        for day, n in days.items():
-            months[day[:7]] += n
-        keys, (y, m) = [], (first.year, first.month)
-        while (y, m) <= (last.year, last.month):
-            keys.append(f"{y:04d}-{m:02d}")
-            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-        return [(k, months.get(k, 0)) for k in keys]
-
-    def count(self, facet: str, docs: set[int], limit: int | None) -> list[tuple[str, int]]:
-        """``(value, count)`` pairs, most frequent first, over the docs ``docs``."""
-        index = self.docs[facet]
-        if len(docs) > 4 * len(index):  # many docs, few values: set intersections in C
-            counts = {v: n for v, ids in index.items() if (n := len(ids & docs))}
-        else:
-            values = self.values[facet]
-            counts = Counter(chain.from_iterable(values.get(n, ()) for n in docs))
-        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        first, last = int(days.min()), int(days.max())
+        if last - first <= 62:
+            counts = np.bincount(days - first, minlength=last - first + 1)
+            start = np.datetime64("1970-01-01") + np.timedelta64(first - 719162, "D")
+            keys = np.datetime_as_string(start + np.arange(last - first + 1), unit="D")
+            return [(str(k), int(n)) for k, n in zip(keys, counts)]
+        months = self.months[matches]
+        months = months[months >= 0]
+        low, high = int(months.min()), int(months.max())
+        counts = np.bincount(months - low, minlength=high - low + 1)
+        return [(f"{m // 12:04d}-{m % 12 + 1:02d}", int(n))
+                for m, n in zip(range(low, high + 1), counts)]
 
 
-def _cached(cache: dict, key, load, missing):
-    """``cache[key]``, loading it on a miss (``missing`` for an unknown term); the
-    oldest entry goes once the cache holds POSTINGS_CACHE terms."""
-    found = cache.get(key)
-    if found is None:
-        try:
-            found = load()
-        except TermNotFound:
-            found = missing
-        if len(cache) >= POSTINGS_CACHE:
-            cache.pop(next(iter(cache)))
-        cache[key] = found
-    return found
+def _whoosh_key(value: datetime) -> int:
+    """Whoosh's sortable DATETIME key: microseconds since 0001-01-01 (naive UTC)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    delta = value - datetime.min
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-class Generation:
-    """One open generation: its searcher, parser and facet cache, shared by all requests."""
+@dataclass(frozen=True)
+class Postings:
+    """A term's live postings: doc bitmap, docnums ascending, weights (boost included), idf."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        self.ix = index.open_dir(path)
-        self.searcher = self.ix.searcher()
-        self.lock = threading.Lock()
-        self.facets = FacetCache.load(self.searcher.reader())
-        self._postings: dict[tuple[str, str], frozenset[int]] = {}
+    docs: FrozenBitMap
+    ids: np.ndarray
+    weights: np.ndarray
+    idf: float
+
+    @property
+    def nbytes(self) -> int:
+        return self.ids.nbytes + self.weights.nbytes + len(self.docs.serialize()) + 200
+
+
+class ByteLRU:
+    """A cache bounded by the bytes of its values (``nbytes``), least recently used out first."""
+
+    def __init__(self, limit: int = TERM_CACHE_BYTES):
+        self.limit = limit
+        self.bytes = 0
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()  # held for dict bookkeeping only, never while loading
+
+    def get(self, key, load):
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        found = load()
+        size = found.nbytes
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = found
+                self.bytes += size
+                while self.bytes > self.limit and len(self._items) > 1:
+                    _, old = self._items.popitem(last=False)
+                    self.bytes -= old.nbytes
+        return found
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_EMPTY = Postings(FrozenBitMap(), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), 0.0)
+
+
+class Snapshot:
+    """One TOC generation of a folder, read once and never changed: safe to share."""
+
+    def __init__(self, ix: FileIndex, storage: MappedStorage):
+        self.ix = ix
+        self.storage = storage
+        self.toc = TOC.read(storage, ix.indexname, schema=ix._schema)
+        self.schema = self.toc.schema
+        self._local = threading.local()
+        self._searchers: list[Searcher] = []
+        self._searchers_lock = threading.Lock()
+        searcher = self.searcher
+        reader = searcher.reader()
+        self.facets = FacetCache.load(reader)
+        self.size = self.facets.size
+        self.lengths = {f: _column(reader, f, np.float64, 0, translate_lengths=True)
+                        for f in TEXT_FIELDS}
+        self.average = {f: searcher.avg_field_length(f) or 1 for f in TEXT_FIELDS}
+        self.doc_count = searcher.doc_count_all()
+        self.parser = make_parser(self.schema)
+        self.terms = ByteLRU()
         self._speller: Speller | None = None
-        self._weights: dict[tuple[str, str], dict[int, float]] = {}
-        self._lengths: dict[str, tuple[list[int], float]] = {}
-        self.parser = make_parser(self.ix.schema)
-        self.built = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+        self._speller_lock = threading.Lock()
 
-    def warm(self) -> None:
-        """Build the field lengths and the speller now, between requests, so that no
-        early request pays for them.  Run in a background thread by the Engine."""
-        for build in (lambda: self.lengths("title"), lambda: self.lengths("body"),
-                      lambda: self.speller):
-            with self.lock:  # one piece at a time: requests interleave
-                if self.searcher.is_closed:
-                    return
-                build()
+    @property
+    def generation(self) -> int:
+        return self.toc.generation
+
+    @property
+    def searcher(self) -> Searcher:
+        """This thread's own Whoosh searcher over this snapshot's segments (shared maps)."""
+        found = getattr(self._local, "searcher", None)
+        if found is None:
+            reader = FileIndex._reader(self.storage, self.schema, list(self.toc.segments),
+                                       self.toc.generation)
+            found = Searcher(reader, fromindex=self.ix)
+            self._local.searcher = found
+            with self._searchers_lock:
+                self._searchers.append(found)
+        return found
 
     @property
     def speller(self) -> Speller:
-        """Built on the first did-you-mean of a generation, then shared."""
         if self._speller is None:
-            self._speller = Speller.load(self.searcher.reader())
+            with self._speller_lock:
+                if self._speller is None:
+                    self._speller = Speller.load(self.searcher.reader())
         return self._speller
 
-    def weights(self, field_name: str, text: str) -> dict[int, float]:
-        """``{docnum: weight}`` of a term's postings (cached like ``docs``)."""
-        def load() -> dict[int, float]:
-            return dict(self.searcher.reader().postings(field_name, text).items_as("weight"))
-        return _cached(self._weights, (field_name, text), load, {})
-
-    def lengths(self, field_name: str) -> tuple[list[int], float]:
-        """Every doc's length in a field, and the average (as BM25F needs them)."""
-        if field_name not in self._lengths:
+    def postings(self, field_name: str, text: str) -> Postings:
+        """A term's live postings and idf, from the byte-bounded LRU cache."""
+        def load() -> Postings:
             reader = self.searcher.reader()
-            lengths = [reader.doc_field_length(n, field_name, 0)
-                       for n in range(reader.doc_count_all())]
-            self._lengths[field_name] = (lengths, self.searcher.avg_field_length(field_name) or 1)
-        return self._lengths[field_name]
+            if (field_name, text) not in reader:
+                return _EMPTY
+            ids, weights = read_postings(reader, field_name, text)
+            keep = self.facets.live_mask[ids]
+            if not keep.all():
+                ids, weights = ids[keep], weights[keep]
+            docs = bitmap(ids)
+            idf = self.searcher.idf(field_name, text) if field_name in TEXT_FIELDS else 0.0
+            return Postings(docs, ids, weights, idf)
+        return self.terms.get((field_name, text), load)
 
-    def docs(self, field_name: str, text: str) -> frozenset[int]:
-        """Live docnums holding a term, from a bounded per-generation cache.
-
-        Popular terms recur across queries; as Lucene caches filters, we keep
-        their doc sets instead of re-reading postings on every request.
-        """
-        def load() -> frozenset[int]:
-            ids = self.searcher.reader().postings(field_name, text).all_ids()
-            return frozenset(ids) & self.facets.live
-        return _cached(self._postings, (field_name, text), load, frozenset())
-
-    def refresh(self) -> None:
-        """Pick up incremental commits to this generation (cheap when nothing changed)."""
-        with self.lock:
-            if not self.searcher.up_to_date():
-                # a whole new searcher: Searcher.refresh() reuses segment readers
-                # and so misses deletions made in those segments
-                old, self.searcher = self.searcher, self.ix.searcher()
-                self.facets = FacetCache.load(self.searcher.reader())
-                self._postings, self._speller, self._weights, self._lengths = {}, None, {}, {}
-                old.close()
+    def docs(self, field_name: str, text: str) -> FrozenBitMap:
+        return self.postings(field_name, text).docs
 
     def close(self) -> None:
-        self.searcher.close()
+        """Let go of this snapshot's searchers; a request still running on one keeps
+        reading (the maps live as long as any view of them)."""
+        with self._searchers_lock:
+            searchers, self._searchers = self._searchers, []
+        for searcher in searchers:
+            try:
+                searcher.close()
+            except Exception:
+                pass
+
+
+class Generation:
+    """One generation folder: its current snapshot, replaced whole when the folder changes."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.storage = MappedStorage(path)
+        self.ix = FileIndex(self.storage, schema=None, indexname=_DEF_INDEX_NAME)
+        self.snapshot = Snapshot(self.ix, self.storage)
+        self.lock = threading.Lock()  # kept for callers that still take it; queries do not
+        self._refresh_lock = threading.Lock()
+        self.built = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+
+    # the current snapshot's parts, for callers that hold the Generation
+    @property
+    def searcher(self) -> Searcher:
+        return self.snapshot.searcher
+
+    @property
+    def facets(self) -> FacetCache:
+        return self.snapshot.facets
+
+    @property
+    def parser(self):
+        return self.snapshot.parser
+
+    @property
+    def speller(self) -> Speller:
+        return self.snapshot.speller
+
+    def docs(self, field_name: str, text: str) -> FrozenBitMap:
+        return self.snapshot.docs(field_name, text)
+
+    def warm(self) -> None:
+        """Build the speller now, between requests, so that no early request pays for it.
+        Run in a background thread by the Engine; it holds no lock a request needs."""
+        snap = self.snapshot
+        snap.speller  # noqa: B018
+
+    def refresh(self) -> None:
+        """Pick up incremental commits to this generation (cheap when nothing changed):
+        the new snapshot is built whole, then swapped in; requests on the old one finish."""
+        with self._refresh_lock:
+            old = self.snapshot
+            if TOC._latest_generation(self.storage, self.ix.indexname) == old.generation:
+                return
+            self.storage = MappedStorage(self.path)  # fresh maps: no old segment kept alive
+            self.ix = FileIndex(self.storage, schema=None, indexname=_DEF_INDEX_NAME)
+            self.snapshot = Snapshot(self.ix, self.storage)
+            old.close()
+
+    def close(self) -> None:
+        self.snapshot.close()

@@ -1,24 +1,21 @@
 """Running one request on a generation: matches, facets, timeline, ranking, hits."""
 from __future__ import annotations
 
-import heapq
 import html
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from itertools import chain
-from operator import itemgetter
 
+import numpy as np
+from pyroaring import BitMap
 from whoosh import query
 
 from ..errors import BadRequest
-from .caches import Generation
+from .caches import Generation, bitmap, to_array
 from .schema import FACETS, TEXT_FIELDS
 from .snippets import SNIPPET_CHARS, snippet
 from .speller import RARE, suggest
 
-SCORE_DIRECTLY = 5000  # up to this many matches are scored by _bm25, beyond by Whoosh
 B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults
 FEW = 3  # fewer strict matches than this and a long query is relaxed
 
@@ -55,29 +52,50 @@ def parse(gen: Generation, text: str) -> query.Query:
         return gen.parser.parse(words)
 
 
-def _docset(gen: Generation, q: query.Query) -> set[int]:
-    """Matching live docnums by set algebra over postings: C-speed unions and intersections.
+def _snapshot(gen):
+    """The snapshot a request runs on, taken once: a Generation's current one, or itself."""
+    return getattr(gen, "snapshot", gen)
+
+
+def _union(sets) -> BitMap:
+    out = BitMap()
+    for docs in sets:
+        out |= docs
+    return out
+
+
+def _docset(snap, q: query.Query) -> BitMap:
+    """Matching live docnums by set algebra over the terms' roaring bitmaps (in C).
 
     Whoosh's own matchers walk unions doc by doc in Python, which is what makes
-    counting every match (for totals and facets) slow; scoring stays with Whoosh.
+    counting every match (for totals and facets) slow.
     """
     if isinstance(q, query.Term):
-        return set(gen.docs(q.fieldname, q.text))
+        return snap.docs(q.fieldname, q.text)
     if isinstance(q, query.And):
-        positive = [_docset(gen, c) for c in q.subqueries if not isinstance(c, query.Not)]
-        negative = [_docset(gen, c.query) for c in q.subqueries if isinstance(c, query.Not)]
-        docs = set.intersection(*positive) if positive else set(gen.facets.live)
-        return docs.difference(*negative)
+        positive = [_docset(snap, c) for c in q.subqueries if not isinstance(c, query.Not)]
+        negative = [_docset(snap, c.query) for c in q.subqueries if isinstance(c, query.Not)]
+        if positive:
+            positive.sort(key=len)  # smallest first: every intersection stays small
+            docs = BitMap(positive[0])
+            for other in positive[1:]:
+                docs &= other
+        else:
+            docs = BitMap(snap.facets.live)
+        for other in negative:
+            docs -= other
+        return docs
     if isinstance(q, query.Or):
-        return set().union(*(_docset(gen, c) for c in q.subqueries))
+        return _union(_docset(snap, c) for c in q.subqueries)
     if isinstance(q, query.AndNot):
-        return _docset(gen, q.a) - _docset(gen, q.b)
+        return BitMap(_docset(snap, q.a)) - _docset(snap, q.b)
     if isinstance(q, query.Not):
-        return set(gen.facets.live) - _docset(gen, q.query)
+        return BitMap(snap.facets.live) - _docset(snap, q.query)
     if isinstance(q, query.Every):
-        return set(gen.facets.live)
+        return BitMap(snap.facets.live)
     # phrases, wildcards, ranges: Whoosh itself
-    return set(gen.searcher.docs_for_query(q)) & gen.facets.live
+    found = np.fromiter(snap.searcher.docs_for_query(q), dtype=np.int64)
+    return BitMap(bitmap(found)) & snap.facets.live
 
 
 def _positive_terms(q: query.Query) -> list[tuple[str, str]]:
@@ -93,98 +111,161 @@ def _positive_terms(q: query.Query) -> list[tuple[str, str]]:
     return [t for c in q.children() for t in _positive_terms(c)]
 
 
-def _relaxed_ranking(gen: Generation, terms, candidates: set[int],
-                     need: int) -> list[tuple[int, float]]:
+def _excluded(q: query.Query) -> list[query.Query]:
+    """The subqueries a match must not satisfy: ``-word``, ``NOT x``, ``a ANDNOT b``."""
+    if isinstance(q, query.Not):
+        return [q.query]
+    if isinstance(q, query.AndNot):
+        return [q.b, *_excluded(q.a)]
+    if isinstance(q, query.And):
+        return [x for c in q.subqueries for x in _excluded(c)]
+    return []
+
+
+def _top(keys: np.ndarray, docnums: np.ndarray, need: int) -> np.ndarray:
+    """Indexes of the ``need`` largest ``keys``, largest first, ties by docnum ascending
+    (as Whoosh's collector orders them); one partition, then a sort of the few."""
+    if need <= 0 or not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    if need < len(keys):
+        kth = np.partition(keys, len(keys) - need)[len(keys) - need]
+        candidates = np.flatnonzero(keys >= kth)
+    else:
+        candidates = np.arange(len(keys))
+    order = np.lexsort((docnums[candidates], -keys[candidates]))
+    return candidates[order[:need]]
+
+
+def _scores(snap, terms, matches: np.ndarray) -> np.ndarray:
+    """BM25F of each of ``matches`` (ascending docnums): Whoosh's formula and statistics.
+
+    Posting weights already carry the field boost (title 2.5x), as in Whoosh's
+    own scorer; with the term postings, idf and field lengths held as numpy
+    arrays, scoring any number of matches is a few vector operations per term,
+    where a Whoosh collector would unpickle every posting block in Python.
+    """
+    scores = np.zeros(len(matches), dtype=np.float64)
+    for field_name, text in sorted(set(terms)):
+        if field_name not in TEXT_FIELDS:
+            continue
+        postings = snap.postings(field_name, text)
+        ids = postings.ids
+        if not len(ids) or not len(matches):
+            continue
+        if len(ids) <= len(matches):  # look the term's docs up among the matches
+            at = np.minimum(np.searchsorted(matches, ids), len(matches) - 1)
+            hit = matches[at] == ids
+            where, tf = at[hit], postings.weights[hit].astype(np.float64)
+        else:                         # look the matches up in the term's docs
+            at = np.minimum(np.searchsorted(ids, matches), len(ids) - 1)
+            hit = ids[at] == matches
+            where, tf = np.flatnonzero(hit), postings.weights[at[hit]].astype(np.float64)
+        lengths = snap.lengths[field_name][matches[where]]
+        average = snap.average[field_name]
+        k, kb = K1 * (1 - B), K1 * B / average
+        scores[where] += postings.idf * tf * (K1 + 1) / (tf + k + kb * lengths)
+    return scores
+
+
+def _bm25(snap, terms, matches: np.ndarray, need: int) -> list[tuple[int, float]]:
+    """The ``need`` best of ``matches`` by BM25F, best first (ties: lower docnum first)."""
+    scores = _scores(snap, terms, matches)
+    best = _top(scores, matches, need)
+    return [(int(matches[i]), float(scores[i])) for i in best]
+
+
+def _relaxed_ranking(snap, terms, candidates: np.ndarray, need: int) -> list[tuple[int, float]]:
     """The ``need`` best docs matching *some* of many words, best first, by BM25F.
 
     Used only when few or no documents have every word (long natural-language
     questions).  Only docs holding two or more of the words are scored when
     there are enough of them: the rest could not reach the first pages.
     """
-    per_word: dict[str, set[int]] = {}
+    per_word: dict[str, BitMap] = {}
     for field_name, text in set(terms):
-        per_word.setdefault(text, set()).update(gen.docs(field_name, text) & candidates)
-    words_held = Counter(chain.from_iterable(per_word.values()))  # counted in C
-    pool = {n for n, c in words_held.items() if c >= 2}
+        per_word.setdefault(text, BitMap()).update(snap.docs(field_name, text))
+    held = np.zeros(len(candidates), dtype=np.int64)
+    for docs in per_word.values():
+        held += np.isin(candidates, to_array(docs), assume_unique=True)
+    pool = candidates[held >= 2]
     if len(pool) < need:
-        pool = set(words_held)
-    return _bm25(gen, terms, pool, need)
+        pool = candidates[held >= 1]
+    return _bm25(snap, terms, pool, need)
 
 
-def _bm25(gen: Generation, terms, docs: set[int], need: int) -> list[tuple[int, float]]:
-    """The ``need`` best of ``docs`` by BM25F, best first: Whoosh's formula and statistics.
+def _by_date(snap, matches: np.ndarray, need: int, newest: bool) -> list[tuple[int, None]]:
+    """The first ``need`` of ``matches`` by published date (undated last when oldest first,
+    first when newest first, as Whoosh's sortable column orders them)."""
+    rank = snap.facets.date_rank[matches]
+    best = _top(rank if newest else -rank, matches, need)
+    return [(int(matches[i]), None) for i in best]
 
-    Posting weights already carry the field boost (title 2.5x), as in Whoosh's
-    own scorer; with the term weights and field lengths held per generation,
-    scoring a known set of matches is a dictionary walk, where a Whoosh
-    collector would drive a tree of union and intersection matchers.
-    """
-    searcher = gen.searcher
-    scores = dict.fromkeys(docs, 0.0)
-    for field_name, text in set(terms):
-        if field_name not in TEXT_FIELDS:
-            continue
-        weights = gen.weights(field_name, text)
-        if not weights:
-            continue
-        lengths, average = gen.lengths(field_name)
-        idf = searcher.idf(field_name, text)
-        k, kb = K1 * (1 - B), K1 * B / average
-        for n in docs.intersection(weights):
-            tf = weights[n]
-            scores[n] += idf * tf * (K1 + 1) / (tf + k + kb * lengths[n])
-    return heapq.nlargest(need, scores.items(), key=itemgetter(1))
+
+def _mask(size: int, docs) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    mask[to_array(docs)] = True
+    return mask
 
 
 def run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limit,
          timeline=False) -> EngineResult:
-    searcher, cache = gen.searcher, gen.facets
-    q = parse(gen, text) if text else query.Every()
-    if text and q is query.NullQuery:
+    snap = _snapshot(gen)  # one immutable snapshot for the whole request: no lock
+    cache = snap.facets
+    searching = bool(text)
+    q = parse(snap, text) if searching else query.Every()
+    if searching and q is query.NullQuery:
         raise BadRequest(f"the query {text!r} has no words to search for")
-    base = _docset(gen, q)
-    strict_total = len(base)
-    terms = _positive_terms(q) if text else []
+    base_docs = _docset(snap, q)
+    strict_total = len(base_docs)
+    terms = _positive_terms(q) if searching else []
     words = len({t for _, t in terms})
     # no article has every word, or a long question found almost nothing: rank by
-    # the words matched instead (those with all of them still come first)
-    relaxed = bool(text and words > 1 and (not base or (words >= 4 and len(base) < FEW)))
+    # the words matched instead (those with all of them still come first); what the
+    # query excludes stays excluded
+    relaxed = bool(searching and words > 1
+                   and (not base_docs or (words >= 4 and len(base_docs) < FEW)))
     if relaxed:
-        base = set().union(*(gen.docs(f, t) for f, t in terms))
+        base_docs = _union(snap.docs(f, t) for f, t in terms)
+        for excluded in _excluded(q):
+            base_docs -= _docset(snap, excluded)
+    base = to_array(base_docs)
     chosen = {name: cache.selected(name, values) for name, values in filters.items() if values}
     histogram = []
     if timeline:  # like a facet: given every filter but its own (the dates)
-        histogram = cache.timeline(base.intersection(*chosen.values()) if chosen else base)
+        scope = base
+        for docs in chosen.values():
+            scope = scope[_mask(cache.size, docs)[scope]]
+        histogram = cache.timeline(scope)
     if date_from or date_to:
-        low = date_from.replace(tzinfo=None) if date_from else datetime.min
-        high = date_to.replace(tzinfo=None) if date_to else datetime.max
-        published = cache.published
-        base = {n for n in base if published[n] and low <= published[n] <= high}
-    matches = base.intersection(*chosen.values()) if chosen else base
+        base = cache.in_dates(base, date_from.replace(tzinfo=None) if date_from else None,
+                              date_to.replace(tzinfo=None) if date_to else None)
+    inside = {name: _mask(cache.size, docs)[base] for name, docs in chosen.items()}
+    keep = np.ones(len(base), dtype=bool)
+    for flags in inside.values():
+        keep &= flags
+    matches = base[keep]
     facets = {}
     for name in FACETS:
-        others = [docs for other, docs in chosen.items() if other != name]
-        scope = base.intersection(*others) if others else base
+        others = [flags for other, flags in inside.items() if other != name]
+        if not others:
+            scope = base
+        elif len(others) == len(inside):
+            scope = matches
+        else:
+            scope = base[np.logical_and.reduce(others)]
         facets[name] = cache.count(name, scope, facet_limit)
     page: list[tuple[int, float | None]] = []
-    if matches and offset < len(matches):
+    need = offset + limit
+    if len(matches) and offset < len(matches):
         if relaxed and sort == "relevance":
-            page = _relaxed_ranking(gen, terms, matches, offset + limit)[offset:]
-        elif text and sort == "relevance" and len(matches) <= SCORE_DIRECTLY:
-            page = _bm25(gen, terms, matches, offset + limit)[offset:]
+            page = _relaxed_ranking(snap, terms, matches, need)[offset:]
+        elif searching and sort == "relevance":
+            page = _bm25(snap, terms, matches, need)[offset:]
         else:
-            kwargs: dict = {"limit": offset + limit}
-            if len(matches) < len(cache.live):
-                kwargs["filter"] = matches
-            if sort != "relevance" or not text:
-                kwargs["sortedby"] = "published"
-                kwargs["reverse"] = sort != "oldest"
-            results = searcher.search(q if not relaxed else query.Every(), **kwargs)
-            top = results.top_n[offset:offset + limit]
-            page = [(n, score if sort == "relevance" and text else None) for score, n in top]
+            page = _by_date(snap, matches, need, newest=sort != "oldest")[offset:]
     body_terms = {t for f, t in terms if f == "body"}
-    hits = [make_hit(gen, n, score, body_terms) for n, score in page]
-    suggestion = suggest(gen, text) if text and strict_total < RARE else None
+    hits = [make_hit(snap, n, score, body_terms) for n, score in page]
+    suggestion = suggest(snap, text) if text and strict_total < RARE else None
     return EngineResult(len(matches), hits, facets, suggestion, relaxed, histogram)
 
 
