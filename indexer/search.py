@@ -30,6 +30,7 @@ DEFAULT_PER_PAGE = 10
 MAX_QUERY_CHARS = 1000   # the query text, all ``q`` values joined
 MAX_FACET_VALUES = 50    # values of one facet filter (country, official, source)
 MAX_VALUE_CHARS = 200    # one facet value
+MAX_FILTER_CHARS = 2000  # all facet values together (every page link repeats them)
 MAX_PARAMS = 200         # parameters in all, known or not, empty or repeated
 
 
@@ -49,8 +50,10 @@ def _check_size(params: Mapping) -> None:
     total = sum(len(_raw_values(params, key)) for key in params.keys())
     if total > MAX_PARAMS:
         raise BadRequest(f"too many parameters: at most {MAX_PARAMS}, got {total}")
+    filter_chars = 0
     for name in FACETS:
         values = _raw_values(params, name)
+        filter_chars += sum(len(str(v).strip()) for v in values if v is not None)
         if len(values) > MAX_FACET_VALUES:
             raise BadRequest(f"too many {name} values: at most {MAX_FACET_VALUES}, "
                              f"got {len(values)}")
@@ -58,6 +61,9 @@ def _check_size(params: Mapping) -> None:
             if value is not None and len(str(value).strip()) > MAX_VALUE_CHARS:
                 raise BadRequest(f"each {name} value may have at most "
                                  f"{MAX_VALUE_CHARS} characters")
+    if filter_chars > MAX_FILTER_CHARS:
+        raise BadRequest(f"the filters are too long: at most {MAX_FILTER_CHARS} characters "
+                         f"of country, official and source values together, got {filter_chars}")
 
 
 def _int(params: Mapping, key: str, default: int, low: int, high: int) -> int:
@@ -111,7 +117,7 @@ class SearchRequest:
     def from_params(cls, params: Mapping) -> SearchRequest:
         """Build from query args or CLI flags (same names); raise BadRequest on bad values
         or on a request beyond the caps (``MAX_PARAMS``, ``MAX_FACET_VALUES``,
-        ``MAX_VALUE_CHARS``, ``MAX_QUERY_CHARS``)."""
+        ``MAX_VALUE_CHARS``, ``MAX_FILTER_CHARS``, ``MAX_QUERY_CHARS``)."""
         _check_size(params)
         sort = (_getlist(params, "sort") or ["relevance"])[-1]
         if sort not in SORTS:

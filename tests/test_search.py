@@ -102,7 +102,7 @@ def test_caps_on_what_one_request_carries():
 
     from indexer.search import MAX_FACET_VALUES, MAX_PARAMS, MAX_QUERY_CHARS, MAX_VALUE_CHARS
     at_cap = {"q": "x" * MAX_QUERY_CHARS, "source": ["s" * MAX_VALUE_CHARS],
-              **{name: [f"V{i}" for i in range(MAX_FACET_VALUES)]
+              **{name: [f"V{i:03}" for i in range(MAX_FACET_VALUES)]
                  for name in ("country", "official")}}
     req = SearchRequest.from_params(at_cap)  # the caps themselves are allowed
     assert len(req.country) == len(req.official) == MAX_FACET_VALUES
@@ -114,6 +114,9 @@ def test_caps_on_what_one_request_carries():
         SearchRequest.from_params({"official": ["o" * (MAX_VALUE_CHARS + 1)]})
     with pytest.raises(BadRequest, match=f"at most {MAX_QUERY_CHARS} characters"):
         SearchRequest.from_params({"q": ["x" * 600, "y" * 600]})  # q values are joined
+    from indexer.search import MAX_FILTER_CHARS
+    with pytest.raises(BadRequest, match=f"the filters are too long: at most {MAX_FILTER_CHARS}"):
+        SearchRequest.from_params({"source": ["s" * MAX_VALUE_CHARS] * (MAX_FILTER_CHARS // 200 + 1)})
     # unknown and empty parameters count too
     junk = MultiDict([(f"junk{i}", "") for i in range(MAX_PARAMS)] + [("q", "x")])
     with pytest.raises(BadRequest, match=f"too many parameters: at most {MAX_PARAMS}, "

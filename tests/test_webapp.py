@@ -6,7 +6,7 @@ import io
 import json
 import re
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from xml.etree import ElementTree
 
 import pytest
@@ -666,6 +666,16 @@ def test_at_the_caps_every_chip_removes_just_its_value(client):
     sent = [pair for pair in query if pair[0] != "page"]  # a removal goes back to page 1
     for i, link in enumerate(removes):
         assert params(link["href"]) == sent[:1] + sent[1:][:i] + sent[1:][i + 1:]
+
+
+def test_a_long_request_is_not_repeated_in_every_hit_tag(client):
+    from webapp import MAX_LINK_URL
+    query = [("q", "lebanon " + "y" * 900), ("source", "Continental Wire"),
+             ("source", "Example News"), *many("source", 20, "S" * 50)]  # OR-ed: harmless
+    assert len(urlencode(query)) > MAX_LINK_URL
+    page = Page(html_of(client.get("/", query_string=query)))
+    tag = page.link("Israel", cls="tag")
+    assert params(tag["href"]) == [("country", "IL")]  # the tag alone, as on article pages
 
 
 def test_no_results_tries_only_filters_whose_drop_can_find_more(client):

@@ -20,7 +20,7 @@ from indexer import Official, SearchRequest, SearchResult
 from indexer.entities import country_name, extract, official_label
 from indexer.search import DEFAULT_PER_PAGE, SORTS
 
-from . import query_url, service
+from . import MAX_LINK_URL, query_url, service
 
 bp = Blueprint("pages", __name__)
 
@@ -284,16 +284,24 @@ def pagination(result: SearchResult, around: int = 2) -> list[PageLink]:
     return links
 
 
-def hit_view(req: SearchRequest, hit) -> dict[str, Any]:
+def hit_view(req: SearchRequest, hit, compact: bool = False) -> dict[str, Any]:
+    """A hit and its tags, each linking this search with that filter added; with
+    ``compact``, a search for the tag alone (as on the article page), so a long request
+    is not repeated in every tag of every hit."""
+    def tag_url(facet: str, value: str) -> str:
+        if compact:
+            return search_url(SearchRequest(**{facet: (value,)}))
+        return search_url(with_filter(req, facet, value))
+
     return {
         "hit": hit,
         "countries": [{"code": c, "name": country_name(c), "selected": c in req.country,
-                       "url": search_url(with_filter(req, "country", c))} for c in hit.countries],
+                       "url": tag_url("country", c)} for c in hit.countries],
         "officials": [{"name": o.get("name", ""),
                        "label": official_label(Official(o.get("name", ""), o.get("role", ""),
                                                         o.get("country", ""))),
                        "selected": o.get("name") in req.official,
-                       "url": search_url(with_filter(req, "official", o.get("name", "")))}
+                       "url": tag_url("official", o.get("name", ""))}
                       for o in hit.officials if o.get("name")],
     }
 
@@ -312,9 +320,10 @@ def search():
     found = chips(result)
     params = req.to_params()
     feed_params = [(k, v) for k, v in params if k not in ("sort", "page", "per_page")]
+    compact = len(search_url(req)) > MAX_LINK_URL  # see hit_view
     return render_template(
         "search.html", req=req, result=result, json_twin=g.json_twin,
-        hits=[hit_view(req, h) for h in result.hits],
+        hits=[hit_view(req, h, compact) for h in result.hits],
         facets=facet_view(result), chips=found, dates=date_facet(result),
         timeline=timeline_view(result), relax=relaxations(result, found),
         clear_all=search_url(SearchRequest(q=req.q, sort=req.sort, per_page=req.per_page)),
