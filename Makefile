@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 DATA   ?= data
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-web browser screenshots audit stress clean
+.PHONY: demo test bench bench-web bench-scale browser screenshots audit stress clean
 
 $(BIN)/newsdesk: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ bench: $(BIN)/newsdesk  ## print the core benchmark's figures (needs ../shared/d
 
 bench-web: $(BIN)/newsdesk  ## web latency under 20 clients (Reuters from ../shared/data)
 	$(BIN)/python benchmarks/bench_web.py
+
+SIZES ?= 100000,300000
+bench-scale: $(BIN)/newsdesk  ## newsdesk vs SQLite FTS5 at 100k and 300k synthetic articles (SIZES=...; needs the bench extra and ../shared/data)
+	$(BIN)/python benchmarks/scale.py --sizes $(SIZES)
 
 audit: $(BIN)/newsdesk  ## pip-audit the installed dependencies against known vulnerabilities
 	$(BIN)/pip-audit --skip-editable
