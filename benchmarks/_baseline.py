@@ -26,12 +26,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from whoosh.analysis import STOP_WORDS
-
-from indexer.articles import iso
-from indexer.store import Store
-
 QUERIES = Path(__file__).resolve().parent / "queries_core.txt"
+# Whoosh's stop words (whoosh.analysis.STOP_WORDS), written out so that a process
+# answering FTS5 queries needs neither whoosh nor newsdesk: scale.py times a fresh
+# one.  scale.py checks that they still equal Whoosh's.
+STOP_WORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "have", "if", "in",
+    "is", "it", "may", "not", "of", "on", "or", "tbd", "that", "the", "this", "to", "us", "we",
+    "when", "will", "with", "yet", "you", "your"))
 
 
 # -- queries -----------------------------------------------------------------
@@ -135,6 +137,8 @@ def build_fts(store_path: Path, fts_path: Path, *, full: bool = False) -> int:
     ``full`` adds the official, source and date side tables (scale.py); without
     it only the country table, as bench_core.py has always built it.
     """
+    from indexer.articles import iso
+    from indexer.store import Store
     if fts_path.exists():
         fts_path.unlink()
     db = sqlite3.connect(fts_path)
