@@ -479,10 +479,27 @@ def fts_worker_main(path: str, plan_path: str, out_path: str) -> None:
 
 # -- the newsdesk side -------------------------------------------------------
 
-def http_get(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
-    conn.request("GET", path, headers={"Accept-Encoding": "identity"})
-    response = conn.getresponse()
-    return response.status, response.read()
+class Client:
+    """One keep-alive connection to 127.0.0.1; reconnects (and retries once) if it drops."""
+
+    def __init__(self, port: int, timeout: float = 600):
+        self.port, self.timeout = port, timeout
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+
+    def get(self, path: str, retry: bool = True) -> tuple[int, bytes]:
+        try:
+            self.conn.request("GET", path, headers={"Accept-Encoding": "identity"})
+            response = self.conn.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
+            if not retry:
+                raise
+            return self.get(path, retry=False)
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def serve_measure(data: Path, classes: dict, warmup: int, passes: int, log: Path) -> dict:
@@ -501,12 +518,12 @@ def serve_measure(data: Path, classes: dict, warmup: int, passes: int, log: Path
             if time.perf_counter() - started > 600:
                 sys.exit("scale: newsdesk serve did not answer within 600 s")
             try:
-                conn = http.client.HTTPConnection(HOST, port, timeout=600)
-                status, body = http_get(conn, first_path)
+                client = Client(port)
+                status, body = client.get(first_path, retry=False)
                 if status == 200:
                     break
                 sys.exit(f"scale: first query answered {status}: {body[:300]!r}")
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 time.sleep(0.05)
         first_ms = (time.perf_counter() - started) * 1000
         rss_first = psutil.Process(proc.pid).memory_info().rss
@@ -514,12 +531,12 @@ def serve_measure(data: Path, classes: dict, warmup: int, passes: int, log: Path
         for name, requests in classes.items():
             paths = ["/api/search?" + query_string(p) for p in requests]
             for path in paths[:warmup]:
-                http_get(conn, path)
+                client.get(path)
             times, totals, took, errors = [], [], [], []
             for _ in range(passes):
                 for path in paths:
                     t = time.perf_counter()
-                    status, body = http_get(conn, path)
+                    status, body = client.get(path)
                     times.append((time.perf_counter() - t) * 1000)
                     if status != 200:
                         errors.append(f"{status} {path}")
@@ -533,7 +550,7 @@ def serve_measure(data: Path, classes: dict, warmup: int, passes: int, log: Path
         out["rss_end"] = psutil.Process(proc.pid).memory_info().rss
         watch.sample()
         out["rss_peak"] = watch.peak
-        conn.close()
+        client.close()
         return out
     finally:
         watch.stop()
@@ -879,7 +896,11 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for size in sizes:
         corpus, manifest = ensure_corpus(pool, size, args.seed, work)
+        t = time.perf_counter()
         results.append(measure_size(size, corpus, manifest, pool, args))
+        results[-1]["minutes"] = round((time.perf_counter() - t) / 60, 1)
+        print(f"[{size:,}] measured in {results[-1]['minutes']} min "
+              f"({(time.perf_counter() - started) / 60:.1f} min since the start)")
         print_table(results[-1])
         args.results.mkdir(parents=True, exist_ok=True)
         meta["minutes"] = round((time.perf_counter() - started) / 60, 1)
