@@ -323,6 +323,15 @@ class ByteLRU:
         return len(self._items)
 
 
+@dataclass(frozen=True)
+class _Docs:
+    docs: FrozenBitMap
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.docs.serialize()) + 200
+
+
 _EMPTY = Postings(FrozenBitMap(), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), 0.0)
 
 
@@ -392,6 +401,14 @@ class Snapshot:
 
     def docs(self, field_name: str, text: str) -> FrozenBitMap:
         return self.postings(field_name, text).docs
+
+    def whoosh_docs(self, q) -> FrozenBitMap:
+        """The live docs matching a query only Whoosh can evaluate (a phrase reads
+        positions): asked once per snapshot, then kept in the same byte-bounded cache."""
+        def load() -> _Docs:
+            found = np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)
+            return _Docs(FrozenBitMap(bitmap(found) & self.facets.live))
+        return self.terms.get(("query", repr(q)), load).docs
 
     def close(self) -> None:
         """Let go of this snapshot's searchers; a request still running on one keeps

@@ -11,7 +11,7 @@ from pyroaring import BitMap
 from whoosh import query
 
 from ..errors import BadRequest
-from .caches import Generation, bitmap, to_array
+from .caches import Generation, to_array
 from .schema import FACETS, TEXT_FIELDS
 from .snippets import SNIPPET_CHARS, snippet
 from .speller import RARE, suggest
@@ -93,9 +93,8 @@ def _docset(snap, q: query.Query) -> BitMap:
         return BitMap(snap.facets.live) - _docset(snap, q.query)
     if isinstance(q, query.Every):
         return BitMap(snap.facets.live)
-    # phrases, wildcards, ranges: Whoosh itself
-    found = np.fromiter(snap.searcher.docs_for_query(q), dtype=np.int64)
-    return BitMap(bitmap(found)) & snap.facets.live
+    # phrases, wildcards, ranges: Whoosh itself, once per snapshot (cached like terms)
+    return snap.whoosh_docs(q)
 
 
 def _positive_terms(q: query.Query) -> list[tuple[str, str]]:
