@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import pipeline
-from .config import ENV_VAR, DataDir
+from .config import ENGINE_VAR, ENV_VAR, DataDir
 from .errors import NewsdeskError
 from .importers import FORMATS
 
@@ -44,9 +44,12 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(file_okay=False), envvar=ENV_VAR,
               help=f"Where the store and index live (default ./data, or ${ENV_VAR}).")
+@click.option("--engine", envvar=ENGINE_VAR, metavar="SPEC",
+              help=f"The search engine: whoosh (embedded in DATA/index, the default), or "
+                   f"${ENGINE_VAR}.")
 @click.version_option(package_name="newsdesk")
 @click.pass_context
-def cli(ctx, data_dir):
+def cli(ctx, data_dir, engine):
     """newsdesk: search news by keyword, country and government official.
 
     \b
@@ -56,7 +59,7 @@ def cli(ctx, data_dir):
       newsdesk search "interest rates" --country JP
       newsdesk serve --port 5000
     """
-    ctx.obj = DataDir.resolve(data_dir)
+    ctx.obj = DataDir.resolve(data_dir, engine)
 
 
 def _report_skipped(skipped, show: int = 20) -> None:
@@ -251,11 +254,11 @@ def serve(data, host, port, workers, base_url, debug):
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--base-url") from None
     if debug:
-        app = create_app({"DATA_DIR": str(data.root),
+        app = create_app({"DATA_DIR": str(data.root), "ENGINE": data.engine,
                           "BASE_URL": base_url or default_base_url(host, port)})
         app.run(host=host, port=port, debug=True)
         return
-    app = create_app({"DATA_DIR": str(data.root)})
+    app = create_app({"DATA_DIR": str(data.root), "ENGINE": data.engine})
     server = make_server(app, host=host, port=port, threads=workers)
     port = getattr(server, "effective_port", port)
     app.config["BASE_URL"] = base_url or default_base_url(host, port)

@@ -6,7 +6,8 @@ re-run alone; the CLI is a thin wrapper over these functions.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -26,14 +27,23 @@ def import_files(data: DataDir, fmt: str, paths: Iterable[str | Path], *,
 
 def index(data: DataDir) -> engine.WriteReport:
     """Bring the index up to the store: only new, changed and deleted articles."""
-    with Store(data.ensure().store_path) as store:
-        return engine.update(data.index_root, store.hashes(), store.get_many)
+    with Store(data.ensure().store_path) as store, _backend(data) as backend:
+        return backend.update(store.hashes(), store.get_many)
 
 
 def reindex(data: DataDir, *, procs: int | None = None) -> engine.WriteReport:
     """Rebuild the whole index into a new generation and swap it in atomically."""
-    with Store(data.ensure().store_path) as store:
-        return engine.build(data.index_root, iter(store), procs=procs)
+    with Store(data.ensure().store_path) as store, _backend(data) as backend:
+        return backend.build(iter(store), procs=procs)
+
+
+@contextmanager
+def _backend(data: DataDir) -> Iterator[engine.SearchBackend]:
+    backend = engine.open_backend(data)
+    try:
+        yield backend
+    finally:
+        backend.close()
 
 
 def retag(data: DataDir, progress: Callable[[int], None] | None = None) -> UpsertCounts:

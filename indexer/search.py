@@ -16,9 +16,10 @@ from typing import Any
 
 from .articles import Article, Official, iso
 from .config import DataDir
-from .engine import FACETS, Engine, EngineHit
+from .engine import FACETS, EngineHit, EngineQuery, open_backend
 from .entities import country_name, official_label
 from .errors import BadRequest, NotFound
+from .query import Node, parse
 from .store import Store
 
 SORTS = ("relevance", "newest", "oldest")
@@ -112,6 +113,10 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    query: Node | None = field(init=False, compare=False, repr=False)  # ``q``, parsed once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "query", parse(self.q))
 
     @classmethod
     def from_params(cls, params: Mapping) -> SearchRequest:
@@ -128,7 +133,7 @@ class SearchRequest:
         q = " ".join(_getlist(params, "q"))
         if len(q) > MAX_QUERY_CHARS:
             raise BadRequest(f"the query is too long (at most {MAX_QUERY_CHARS} characters)")
-        if q and not any(c.isalnum() for c in q):
+        if q and parse(q) is None:
             raise BadRequest(f"the query {q!r} has no words to search for")
         return cls(
             q=q,
@@ -226,7 +231,7 @@ class SearchService:
 
     def __init__(self, data: DataDir | str | None = None):
         self.data = data if isinstance(data, DataDir) else DataDir.resolve(data)
-        self.engine = Engine(self.data.index_root)
+        self.engine = open_backend(self.data)
 
     def label(self, facet: str, value: str) -> str:
         if facet == "country":
@@ -240,12 +245,11 @@ class SearchService:
                timeline: bool = True) -> SearchResult:
         """Run ``req``; ``facet_limit`` caps each facet's values (None: all of them)."""
         started = time.perf_counter()
-        raw = self.engine.run(
-            text=req.q.strip(), filters=req.filters(),
-            date_from=_day_start(req.date_from),
-            date_to=_day_end(req.date_to),
+        raw = self.engine.search(EngineQuery(
+            query=req.query, text=req.q.strip(), filters=req.filters(),
+            date_from=_day_start(req.date_from), date_to=_day_end(req.date_to),
             sort=req.sort, offset=(req.page - 1) * req.per_page, limit=req.per_page,
-            facet_limit=facet_limit, timeline=timeline)
+            facet_limit=facet_limit, timeline=timeline))
         facets = {}
         for name, counts in raw.facets.items():
             selected = set(getattr(req, name))

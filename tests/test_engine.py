@@ -4,6 +4,7 @@ import pytest
 from indexer import Article, IndexUnavailable, NewsdeskError, SearchRequest, SearchService, Store
 from indexer import engine, pipeline
 from indexer.engine import current_generation
+from indexer.query import parse
 
 
 def ids(service, **params):
@@ -105,3 +106,43 @@ def test_stats(service):
     assert stats["articles"] == 5 and stats["indexed"] == 5
     assert stats["index"]["generation"] == "gen-000001" and stats["index"]["size_bytes"] > 0
     assert stats["facets"] == {"country": 5, "official": 4, "source": 3}
+
+
+# -- the seam: one protocol, the backend chosen by configuration -------------------------
+
+def test_the_whoosh_backend_satisfies_the_protocol(data_dir):
+    backend = engine.open_backend(data_dir)
+    try:
+        assert isinstance(backend, engine.SearchBackend)
+        assert backend.name == "whoosh"
+        hit = backend.article("a2")
+        assert (hit.id, hit.title) == ("a2", "Bank of Japan holds interest rates")
+        assert backend.article("no-such-id") is None
+        assert backend.official_info("Fumio Kishida") == ("Prime Minister", "JP")
+        result = backend.search(engine.EngineQuery(query=parse("interest rates"),
+                                                   text="interest rates", limit=5))
+        assert {h.id for h in result.hits} == {"a2", "a4"}
+        assert dict(result.facets["country"]) == {"JP": 1, "DE": 1}
+    finally:
+        backend.close()
+
+
+def test_the_engine_is_chosen_by_flag_or_environment(data_dir, monkeypatch):
+    from click.testing import CliRunner
+    from indexer.cli import cli
+    base = ["--data-dir", str(data_dir.root)]
+    bad = CliRunner().invoke(cli, [*base, "--engine", "elastic://x", "search", "rates"])
+    assert bad.exit_code == 1
+    assert "unknown engine 'elastic://x': choose one of whoosh" in bad.output
+    monkeypatch.setenv("NEWSDESK_ENGINE", "nope")
+    assert CliRunner().invoke(cli, [*base, "stats"]).exit_code == 1
+    good = CliRunner().invoke(cli, [*base, "--engine", "whoosh", "search", "rates"])
+    assert good.exit_code == 0 and "Bank of Japan" in good.output
+
+
+def test_search_hands_the_backend_the_parsed_tree_not_engine_syntax(service):
+    # Whoosh's own syntax is not ours: a wildcard is a plain character, so "japan*" is the
+    # word japan, and an unknown field is part of a word, never a field query
+    assert ids(service, q="japan*") == ids(service, q="japan")
+    assert ids(service, q="official_info:kishida") == ids(service, q="official info kishida")
+    assert SearchRequest.from_params({"q": "oil OR gas"}).query == parse("oil OR gas")

@@ -48,17 +48,18 @@ DEFAULT_BASE_URL = "http://localhost"
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The app factory.
 
-    :param config: Flask config overrides; ``DATA_DIR`` names the data dir, ``BASE_URL``
+    :param config: Flask config overrides; ``DATA_DIR`` names the data dir, ``ENGINE``
+        the engine serving it (default ``$NEWSDESK_ENGINE`` or whoosh), ``BASE_URL``
         the public root of absolute links (checked by ``site_url``).
     """
     app = Flask(__name__)
-    app.config.from_mapping(DATA_DIR=None, BASE_URL=None)
+    app.config.from_mapping(DATA_DIR=None, ENGINE=None, BASE_URL=None)
     if config:
         app.config.from_mapping(config)
     app.config["BASE_URL"] = site_url(app.config["BASE_URL"] or DEFAULT_BASE_URL)
     app.json.sort_keys = False
-    data = DataDir.resolve(app.config["DATA_DIR"])
-    app.config["DATA_DIR"] = str(data.root)
+    data = DataDir.resolve(app.config["DATA_DIR"], app.config["ENGINE"])
+    app.config["DATA_DIR"], app.config["ENGINE"] = str(data.root), data.engine
     app.extensions["newsdesk"] = SearchService(data)
 
     from . import api, feeds, pages

@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index
@@ -16,6 +15,7 @@ from whoosh import index
 from ..articles import Article
 from ..errors import NewsdeskError
 from .schema import make_schema, to_document
+from .types import WriteReport
 
 
 def _generations(root: Path) -> list[Path]:
@@ -93,19 +93,6 @@ def write_lock(root: Path):
             yield
         finally:
             _held.remove(entry)
-
-
-@dataclass
-class WriteReport:
-    generation: str
-    added: int = 0
-    updated: int = 0
-    deleted: int = 0
-    rebuilt: bool = False
-
-    @property
-    def changed(self) -> int:
-        return self.added + self.updated + self.deleted
 
 
 def _writer(ix, procs: int):

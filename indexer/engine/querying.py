@@ -3,53 +3,31 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import timezone
 
 import numpy as np
 from pyroaring import BitMap
 from whoosh import query
 
 from ..errors import BadRequest
+from ..query import Node
+from ..query import parse as parse_query
 from .caches import Generation, to_array
 from .schema import FACETS, TEXT_FIELDS
 from .snippets import SNIPPET_CHARS, snippet
+from .translate import to_whoosh
+from .types import EngineHit, EngineQuery, EngineResult
 from .speller import RARE, suggest
 
 B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults
 FEW = 3  # fewer strict matches than this and a long query is relaxed
 
 
-@dataclass
-class EngineHit:
-    id: str
-    title: str
-    url: str
-    source: str
-    published: datetime | None
-    countries: list[str]
-    officials: list[dict]
-    score: float | None
-    snippet: str
-
-
-@dataclass
-class EngineResult:
-    total: int
-    hits: list[EngineHit]
-    facets: dict[str, list[tuple[str, int]]]
-    suggestion: str | None = None
-    relaxed: bool = False
-    timeline: list[tuple[str, int]] = field(default_factory=list)
-
-
-def parse(gen: Generation, text: str) -> query.Query:
-    """The user's text as a query; malformed syntax is searched as plain words."""
-    try:
-        return gen.parser.parse(text)
-    except Exception:
-        words = " ".join("".join(c if c.isalnum() else " " for c in text).split())
-        return gen.parser.parse(words)
+def parse(gen: Generation, tree: Node | str | None) -> query.Query:
+    """Our query tree (or text, parsed into one) as a Whoosh query; NullQuery: no words."""
+    if isinstance(tree, str):
+        tree = parse_query(tree)
+    return to_whoosh(tree, gen.searcher.schema) if tree is not None else query.NullQuery
 
 
 def _snapshot(gen):

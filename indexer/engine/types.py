@@ -1,0 +1,74 @@
+"""The engine-neutral types every backend speaks: what it is asked, what it answers.
+
+Nothing here knows Whoosh (or any other engine): the search service builds an
+:class:`EngineQuery` from a validated ``SearchRequest`` and gets back an
+:class:`EngineResult` of :class:`EngineHit` s, whichever backend answered.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..query import Node
+
+FACETS = ("country", "official", "source")   # the facet fields, in display order
+
+
+@dataclass(frozen=True)
+class EngineQuery:
+    """One search, as a backend sees it.
+
+    ``query`` is the parsed tree (:mod:`indexer.query`), None to browse
+    everything; ``text`` is what the user typed, for did-you-mean.  ``filters``
+    hold each facet's selected values (OR within a facet, AND across); dates
+    are inclusive UTC bounds.  Facet counts are given the *other* filters.
+    """
+
+    query: Node | None = None
+    text: str = ""
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    sort: str = "relevance"          # relevance | newest | oldest
+    offset: int = 0
+    limit: int = 10
+    facet_limit: int | None = 50     # values per facet (None: all)
+    timeline: bool = False           # matches per day or month, given every filter but dates
+
+
+@dataclass
+class EngineHit:
+    id: str
+    title: str
+    url: str
+    source: str
+    published: datetime | None
+    countries: list[str]
+    officials: list[dict]
+    score: float | None
+    snippet: str                     # HTML: escaped text, query words in <mark>
+
+
+@dataclass
+class EngineResult:
+    total: int
+    hits: list[EngineHit]
+    facets: dict[str, list[tuple[str, int]]]
+    suggestion: str | None = None
+    relaxed: bool = False            # no article has every word: ranked by the words matched
+    timeline: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class WriteReport:
+    """What one ``build`` or ``update`` did."""
+
+    generation: str
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    rebuilt: bool = False
+
+    @property
+    def changed(self) -> int:
+        return self.added + self.updated + self.deleted
