@@ -95,8 +95,16 @@ def import_(data, fmt, paths, **options):
 
     FORMAT is reuters (Reuters-21578 .sgm), text (plain .txt articles), html
     (saved pages, optionally .gz) or jsonl (the interchange format written by
-    `newsdesk export`).  Bad files or lines are reported and skipped; the rest
-    goes on.  Re-importing the same input changes nothing.
+    `newsdesk export`).  Bad files, lines or stories are reported on stderr
+    (file, line or story, and why) and skipped; the rest goes on.  A page or
+    text file over 5 MB (a .gz once decompressed), or a jsonl line over 5 MB,
+    is skipped.  Re-importing the same input changes nothing.
+
+    \b
+    Exit status:
+      0  every input was imported
+      3  some were imported, some skipped (listed on stderr)
+      1  nothing was imported (all skipped, no matching files), or an error
 
     \b
     Examples:
@@ -109,7 +117,22 @@ def import_(data, fmt, paths, **options):
     with _progress(None, "articles") as bar:
         report = pipeline.import_files(data, fmt, paths, progress=bar.update, **options)
     _report_import(report, "files")
+    _import_status(report, fmt, paths)
     return report
+
+
+def _import_status(report, fmt: str, paths) -> None:
+    """Exit 1 when nothing was imported, 3 when something was skipped (see `import --help`)."""
+    if not report.files:
+        raise click.ClickException(
+            f"nothing imported: no {fmt} files ({', '.join(FORMATS[fmt])}) in "
+            f"{', '.join(map(str, paths))}")
+    if not report.read:
+        raise click.ClickException(
+            f"nothing imported: every input was skipped ({len(report.skipped)})" if report.skipped
+            else "nothing imported: the files hold no articles")
+    if report.skipped:
+        click.get_current_context().exit(3)
 
 
 @cli.command()

@@ -144,3 +144,53 @@ def test_serve_refuses_a_bad_base_url_before_serving(data_dir, url):
     result = run("serve", "--port", "0", "--base-url", url, data=data_dir.root, ok=False)
     assert result.exit_code == 2
     assert "Invalid value for --base-url: a base URL" in result.output
+
+
+GOOD_LINE = json.dumps({"id": "g1", "title": "Good"}) + "\n"
+
+
+@pytest.mark.parametrize("content,status,last_line", [
+    (GOOD_LINE, 0, "1 files: 1 added, 0 updated, 0 unchanged, 0 skipped"),
+    (GOOD_LINE + "{oops\n", 3, "1 files: 1 added, 0 updated, 0 unchanged, 1 skipped"),
+    ('{"title": "T", "countries": "USA"}\n', 1, "Error: nothing imported: every input was skipped (1)"),
+    ("\n\n", 1, "Error: nothing imported: the files hold no articles"),
+])
+def test_import_exit_status_says_what_happened(tmp_path, content, status, last_line):
+    src = tmp_path / "in.jsonl"
+    src.write_text(content)
+    result = run("import", "jsonl", src, data=tmp_path / "data", ok=False)
+    assert result.exit_code == status, result.output
+    assert result.output.strip().splitlines()[-1] == last_line
+
+
+def test_import_of_nothing_exits_1_with_a_clear_message(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not jsonl")
+    result = run("import", "jsonl", empty, data=tmp_path / "data", ok=False)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: nothing imported: no jsonl files (*.jsonl, *.jsonl.gz, *.ndjson) in {empty}")
+    missing = run("import", "text", tmp_path / "gone.txt", data=tmp_path / "data", ok=False)
+    assert missing.exit_code == 1
+    assert f"skipped {tmp_path / 'gone.txt'}: No such file or directory" in missing.output
+
+
+def test_import_help_documents_the_exit_status():
+    out = run("import", "--help").output
+    assert "Exit status:" in out
+    assert "0  every input was imported" in out and "3  some were imported, some skipped" in out
+    assert "1  nothing was imported" in out
+
+
+def test_no_bytes_give_a_traceback_and_later_files_still_import(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text("[" * 200_000 + "\n")
+    (folder / "b.jsonl").write_bytes(b'{"title": "\xed\xa0\x80"}\n')  # an encoded surrogate
+    (folder / "c.jsonl").write_text(GOOD_LINE)
+    result = run("import", "jsonl", folder, data=tmp_path / "data", ok=False)
+    assert result.exit_code == 3, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)  # no error raised
+    assert "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1] == "3 files: 1 added, 0 updated, 0 unchanged, 2 skipped"
