@@ -138,6 +138,21 @@ def _column(reader, name: str, dtype, default, translate_lengths: bool = False) 
     return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
+def _live_mask(reader, size: int) -> np.ndarray:
+    """True for each live docnum: every doc but the segments' deleted ones."""
+    mask = np.ones(size, dtype=bool)
+    for leaf, offset in reader.leaf_readers():
+        segment = leaf.segment()
+        if segment is None:  # not a segment reader: ask it doc by doc
+            count = leaf.doc_count_all()
+            part = np.zeros(count, dtype=bool)
+            part[np.fromiter(leaf.all_doc_ids(), dtype=np.int64)] = True
+            mask[offset:offset + count] = part
+        elif segment.has_deletions():
+            mask[offset + np.fromiter(segment.deleted_docs(), dtype=np.int64)] = False
+    return mask
+
+
 # -- the compact per-snapshot state ----------------------------------------------
 
 @dataclass
@@ -189,9 +204,8 @@ class FacetCache:
     @classmethod
     def load(cls, reader) -> FacetCache:
         size = reader.doc_count_all()
-        live_ids = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
-        live_mask = np.zeros(size, dtype=bool)
-        live_mask[live_ids] = True
+        live_mask = _live_mask(reader, size)
+        live_ids = np.flatnonzero(live_mask)
         cache = cls(bitmap(live_ids), size, live_mask)
         cache.published = _column(reader, "published", np.uint64, UNDATED)
         dated = cache.published != UNDATED

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import numpy as np
 
 RARE = 10  # a query word in fewer articles than this may be a misspelling
 
@@ -28,31 +29,52 @@ def _distance(a: str, b: str) -> int:
     return prev[-1]
 
 
-@dataclass
 class Speller:
     """Did-you-mean over the titles' words: a symmetric-delete index (as SymSpell).
 
     A word and a known word that share a one-letter deletion (or are one
     deletion apart) are within two edits: covers a dropped, added, changed or
-    swapped letter, with a dictionary look-up instead of a scan of the lexicon.
+    swapped letter, with a look-up instead of a scan of the lexicon.
+
+    Compact: the words in one list, their frequencies in a numpy array, and the
+    delete index as two parallel arrays sorted by the deletion's hash (a
+    dictionary of lists of strings held ~65 MB at 300k articles).  A hash
+    collision can only add a candidate, which must still be within two edits.
     """
 
-    freq: dict[str, int]
-    by_delete: dict[str, list[str]]
+    def __init__(self, words: list[str], freq: np.ndarray, keys: np.ndarray, owners: np.ndarray):
+        self.words = words
+        self.freq = freq        # doc frequency per word
+        self._keys = keys       # hash of each (deletion, word) pair's deletion, ascending
+        self._owners = owners   # the word each key belongs to
 
     @classmethod
     def load(cls, reader) -> Speller:
-        freq = {t.decode(): info.doc_frequency() for t, info in reader.iter_field("spell")}
-        by_delete: dict[str, list[str]] = {}
-        for word in freq:
+        pairs = [(t.decode(), info.doc_frequency()) for t, info in reader.iter_field("spell")]
+        words = [w for w, _ in pairs]
+        freq = np.fromiter((f for _, f in pairs), dtype=np.int64, count=len(pairs))
+        keys: list[int] = []
+        owners: list[int] = []
+        for i, word in enumerate(words):
             if len(word) >= 3 and word.isalpha():
-                for key in _deletes(word) | {word}:
-                    by_delete.setdefault(key, []).append(word)
-        return cls(freq, by_delete)
+                found = _deletes(word) | {word}
+                keys.extend(map(hash, found))
+                owners.extend([i] * len(found))
+        keys_a = np.fromiter(keys, dtype=np.int64, count=len(keys))
+        owners_a = np.fromiter(owners, dtype=np.int32, count=len(owners))
+        order = np.argsort(keys_a, kind="stable")
+        return cls(words, freq, keys_a[order], owners_a[order])
+
+    def _candidates(self, key: str) -> np.ndarray:
+        h = hash(key)
+        lo = np.searchsorted(self._keys, h, side="left")
+        hi = np.searchsorted(self._keys, h, side="right")
+        return self._owners[lo:hi]
 
     def correct(self, word: str) -> str | None:
-        candidates = {c for key in _deletes(word) | {word} for c in self.by_delete.get(key, ())}
-        ranked = sorted((_distance(word, c), -self.freq[c], c) for c in candidates if c != word)
+        owners = {int(i) for key in _deletes(word) | {word} for i in self._candidates(key)}
+        ranked = sorted((_distance(word, self.words[i]), -int(self.freq[i]), self.words[i])
+                        for i in owners if self.words[i] != word)
         return ranked[0][2] if ranked and ranked[0][0] <= 2 else None
 
 
