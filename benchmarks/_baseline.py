@@ -13,7 +13,8 @@ and scale.py (synthetic corpora, every facet, dates, browse):
 - ``Fts.search``: the same request as ``SearchService.search`` in SQL: total
   ``COUNT``, bm25 top 10 with ``snippet()``, facet counts by ``GROUP BY`` (each
   "given the other active filters", as newsdesk counts them), and with
-  ``full=True`` the timeline (matches per month) and browsing without words.
+  ``full=True`` the timeline (matches per month, without the date filter, as
+  newsdesk draws it) and browsing without words.
 
 With ``full=False`` (bench_core.py) the statements are exactly the ones
 bench_core.py always ran, so its figures stay comparable across commits.
@@ -305,10 +306,11 @@ class Fts:
                 f"SELECT {column}, count(*) AS n FROM fts{f_join}"
                 f" WHERE {f_where} GROUP BY {column} ORDER BY n DESC, {column} LIMIT 50",
                 f_args).fetchall()
-        if self.full:
+        if self.full:  # like newsdesk's timeline: every period, so not the date filter
+            t_where, t_args = self._where("fts MATCH ?", [match], filters, leave_out="date")
             self.timeline = self.db.execute(
                 f"SELECT substr(m.published, 1, 7) AS period, count(*) FROM fts{meta}"
-                f" WHERE {where} GROUP BY period ORDER BY period", args).fetchall()
+                f" WHERE {t_where} GROUP BY period ORDER BY period", t_args).fetchall()
         return total, hits
 
     def _browse(self, params: dict[str, list[str]]) -> tuple[int, list]:
@@ -336,9 +338,10 @@ class Fts:
                 f"SELECT {column}, count(*) AS n FROM {f_from}"
                 f" WHERE {f_where} GROUP BY {column} ORDER BY n DESC, {column} LIMIT 50",
                 f_args).fetchall()
+        t_where, t_args = self._where("", [], filters, leave_out="date")
         self.timeline = self.db.execute(
             f"SELECT substr(m.published, 1, 7) AS period, count(*) FROM article_meta m"
-            f" WHERE {where} GROUP BY period ORDER BY period", args).fetchall()
+            f" WHERE {t_where} GROUP BY period ORDER BY period", t_args).fetchall()
         return total, hits
 
     def close(self) -> None:
