@@ -804,6 +804,9 @@ def write_chart(results: list[dict], path: Path) -> None:
     ax.set_title("build time (s)")
     for ax in axes:
         ax.set_xlabel("articles")
+        if len(sizes) > 1 and max(sizes) >= 5 * min(sizes):
+            ax.set_xscale("log")
+            ax.minorticks_off()
         ax.set_xticks(sizes)
         ax.set_xticklabels([f"{s // 1000}k" if s < 10**6 else f"{s / 1e6:g}M" for s in sizes])
         ax.grid(alpha=0.3)
