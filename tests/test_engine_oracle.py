@@ -224,3 +224,32 @@ def test_term_cache_is_bounded_in_bytes():
     cache.get(8, lambda: pytest.fail("8 was evicted"))
     reloaded = Entry()
     assert cache.get(9, lambda: reloaded) is reloaded and len(cache) == 2
+
+
+def test_requests_on_many_threads_agree_with_one(tmp_path):
+    """No lock is held by queries: threads share one snapshot (each its own Whoosh
+    searcher over the same maps) and get exactly the single-threaded answers."""
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = random.Random(7)
+
+    def spec():
+        return {"title": rng.sample(WORDS, 3), "body": [rng.choice(WORDS) for _ in range(12)],
+                "day": rng.randrange(90), "hour": 1, "countries": rng.sample(COUNTRIES, 2),
+                "source": rng.choice(SOURCES)}
+    path = build(tmp_path, ([spec() for _ in range(60)], [spec() for _ in range(40)], {3, 50, 77}))
+    texts = ["oil", "oil prices", '"bank rates"', "yen -gold", "kuwait OR saudi", "title:trade",
+             "wheat talks japan -oil bank"] * 6
+
+    def answer(text, gen):
+        r = querying.run(gen, text, {"country": ("JP",)} if len(text) % 2 else {}, None, None,
+                         "relevance", 0, 10, None, timeline=True)
+        return r.total, [(h.id, h.score, h.snippet) for h in r.hits], r.facets, r.timeline
+    shared = Generation(path)  # cold: threads load the same terms at once
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        together = list(pool.map(lambda t: answer(t, shared), texts))
+    single = Generation(path)
+    assert together == [answer(t, single) for t in texts]
+    shared.close()
+    single.close()
