@@ -422,8 +422,6 @@ def children_of(pid: int) -> list[int]:
 
 
 @pytest.mark.stress
-@pytest.mark.xfail(strict=True, reason="known: the importers' ProcessPoolExecutor workers wait "
-                   "for ever once a multi-file import is killed (indexer/importers, not yet fixed)")
 def test_a_killed_import_of_several_files_leaves_no_worker_behind(base, tmp_path, request):
     if not stress_selected(request.config):
         pytest.skip(f"the long run: {STRESS_ENV}=30 pytest -m stress tests/test_crash.py")

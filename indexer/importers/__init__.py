@@ -10,8 +10,11 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
@@ -124,19 +127,39 @@ def run_import(store: Store, fmt: str, paths: Iterable[str | Path], *,
         batch.clear()
 
     work = partial(read_file, fmt, tagger=tagger, options=options)
+    done = 0
     with ExitStack() as stack:
         if procs > 1 and len(files) > 1:
-            pool = stack.enter_context(ProcessPoolExecutor(procs))
+            pool = stack.enter_context(ProcessPoolExecutor(
+                procs, initializer=_exit_with_parent, initargs=(os.getpid(),)))
             results = pool.map(work, files, chunksize=max(1, len(files) // (8 * procs)))
         else:
             results = map(work, files)
-        for items in results:
-            for item in items:
-                if isinstance(item, Skipped):
-                    report.skipped.append(item)
-                    continue
-                batch.append(item)
-                if len(batch) >= BATCH:
-                    flush()
+        try:
+            for items in results:
+                done += 1
+                for item in items:
+                    if isinstance(item, Skipped):
+                        report.skipped.append(item)
+                        continue
+                    batch.append(item)
+                    if len(batch) >= BATCH:
+                        flush()
+        except BrokenProcessPool:  # a worker killed outright (the OOM killer): say which files
+            report.skipped.extend(
+                Skipped(str(path), "a worker process died while reading it (out of memory?); "
+                                   "import this file again on its own") for path in files[done:])
     flush()
     return report
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In each worker: end when the importing process is gone (killed with -9, say).
+
+    Otherwise the pool's workers wait for work for ever, holding their memory.
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
