@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import tomllib
 
 from ..errors import BadInput
+from ..importers.limits import MAX_BYTES
 from .guard import UrlPolicy, parse_networks
 
 VERSION = "0.1"
@@ -48,7 +49,7 @@ class CrawlConfig:
     concurrency_per_host: int = 2
     autothrottle: bool = True        # slow down further when a host answers slowly
     timeout: float = 30.0            # per request, seconds
-    max_bytes: int = 5_000_000       # larger responses are dropped ("too large")
+    max_bytes: int = MAX_BYTES       # larger responses are dropped ("too large"): 5 MB
     max_redirects: int = 5           # more is a "redirect loop"
     retries: int = 2                 # immediate retries within a run (timeouts, 5xx)
     max_attempts: int = 3            # runs that try a failing URL before giving up on it

@@ -6,10 +6,9 @@ a whole page (``read_bytes``) or one JSON line (``read_lines``).  Past the
 limit the file or line is refused with :class:`~indexer.errors.BadInput`,
 without reading the rest into memory.
 
-``MAX_BYTES`` is the crawler's default response limit
-(``CrawlConfig.max_bytes``, 5 MB): a page too large to crawl is too large to
-import.  It is repeated here, not imported, because the crawler package
-imports this one.
+``MAX_BYTES`` is also the crawler's default response limit
+(``CrawlConfig.max_bytes`` takes it from here): a page too large to crawl is
+too large to import.
 """
 from __future__ import annotations
 
