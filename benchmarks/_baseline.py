@@ -5,6 +5,7 @@ and scale.py (synthetic corpora, every facet, dates, browse):
 
 - ``load_queries``: benchmarks/queries_core.txt as SearchRequest params;
 - ``to_fts`` / ``to_fts_relaxed``: our query syntax as an FTS5 MATCH expression;
+  ``to_fts_any``: every word OR-ed (eval_ranking.py);
 - ``build_fts``: an FTS5 table (title, body, ``tokenize='porter'``) built from a
   newsdesk article store, with side tables for the facets: ``article_country``
   always; with ``full=True`` also ``article_official`` and ``article_meta``
@@ -128,6 +129,14 @@ def to_fts_relaxed(text: str) -> str | None:
     if len({w for _, w in words}) < 2:
         return None
     return " OR ".join(_string(column, [w]) for column, w in sorted(words))
+
+
+def to_fts_any(text: str) -> str | None:
+    """Every word of ``text``, OR-ed, as plain text (no query syntax read: quotes,
+    brackets, signs and ``field:`` are just separators); Whoosh's stop words dropped.
+    The ranked-retrieval baseline of eval_ranking.py.  None when no word is left."""
+    words = dict.fromkeys(_fts_words(text))
+    return " OR ".join(_string("", [w]) for w in words) or None
 
 
 # -- building ----------------------------------------------------------------
@@ -312,6 +321,13 @@ class Fts:
                 f"SELECT substr(m.published, 1, 7) AS period, count(*) FROM fts{meta}"
                 f" WHERE {t_where} GROUP BY period ORDER BY period", t_args).fetchall()
         return total, hits
+
+    def ranked(self, match: str, limit: int = 100) -> list[str]:
+        """Article ids of the top ``limit`` bm25 matches of ``match``, title weighted
+        2.5x as in ``search`` (eval_ranking.py's ranking baseline)."""
+        return [row[0] for row in self.db.execute(
+            "SELECT i.id FROM fts JOIN article_id i ON i.doc = fts.rowid"
+            " WHERE fts MATCH ? ORDER BY bm25(fts, 2.5, 1.0) LIMIT ?", [match, limit])]
 
     def _browse(self, params: dict[str, list[str]]) -> tuple[int, list]:
         """No words: every article passing the filters, newest (or oldest) first."""
