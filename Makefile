@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 DATA   ?= data
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-web bench-scale browser screenshots audit stress clean
+.PHONY: demo test bench bench-web bench-scale eval-ranking browser screenshots audit stress clean
 
 $(BIN)/newsdesk: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ bench: $(BIN)/newsdesk  ## print the core benchmark's figures (needs ../shared/d
 
 bench-web: $(BIN)/newsdesk  ## web latency under 20 clients (Reuters from ../shared/data)
 	$(BIN)/python benchmarks/bench_web.py
+
+eval-ranking: $(BIN)/newsdesk  ## MAP@100, P@10, nDCG@10 on cran/med/cisi against SQLite FTS5 (needs ../shared/data/ir)
+	$(BIN)/python benchmarks/eval_ranking.py
 
 SIZES ?= 100000,300000
 bench-scale: $(BIN)/newsdesk  ## newsdesk vs SQLite FTS5 at 100k and 300k synthetic articles (SIZES=...; needs the bench extra and ../shared/data)
