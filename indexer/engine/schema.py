@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 
 from whoosh import qparser
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from ..articles import Article
+from .analysis import StemmedText
 from .types import FACETS  # noqa: F401  (the facet fields are engine-neutral)
 
 TEXT_FIELDS = ("title", "body")
@@ -19,12 +20,11 @@ TEXT_FIELDS = ("title", "body")
 
 def make_schema() -> Schema:
     """The one schema: ranked text fields, facet fields, stored fields for hits."""
-    analyzer = StemmingAnalyzer()
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
         content_hash=ID(stored=True, sortable=True),
-        title=TEXT(analyzer=analyzer, stored=True, field_boost=2.5),
-        body=TEXT(analyzer=analyzer, stored=True),
+        title=StemmedText(stored=True, field_boost=2.5),
+        body=StemmedText(stored=True),
         spell=TEXT(analyzer=StandardAnalyzer(stoplist=None), phrase=False),
         country=KEYWORD(stored=True, commas=True, scorable=False),
         official=KEYWORD(stored=True, commas=True, scorable=False),
