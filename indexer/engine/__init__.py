@@ -10,6 +10,9 @@ serves a data dir is configuration, not code: ``newsdesk --engine SPEC`` or
 ``whoosh`` (the default) is the embedded index in ``DATA/index``
 (``whoosh_backend.py`` and the modules it names); only it imports ``whoosh``,
 and only when it is the engine in use.
+
+``typesense://KEY@host:port[,host:port...]`` is a replicated Typesense cluster
+(``typesense_backend.py``, docs/typesense.md); only it imports ``typesense``.
 """
 from __future__ import annotations
 
@@ -20,7 +23,8 @@ from .protocol import SearchBackend
 from .types import FACETS, EngineHit, EngineQuery, EngineResult, WriteReport
 
 # scheme of an engine spec -> "module:factory"; the factory takes (spec, data dir)
-BACKENDS = {"whoosh": "indexer.engine.whoosh_backend:open_whoosh"}
+BACKENDS = {"whoosh": "indexer.engine.whoosh_backend:open_whoosh",
+            "typesense": "indexer.engine.typesense_backend:open_typesense"}
 
 __all__ = ["BACKENDS", "FACETS", "EngineHit", "EngineQuery", "EngineResult", "SearchBackend",
            "WriteReport", "open_backend"]
