@@ -1,0 +1,94 @@
+"""The embedded engine's relevance ranking, computed on documents Typesense returns.
+
+Typesense 0.24's ``_text_match`` counts matched tokens, typos and proximity; it
+has no term frequency, no idf and no length normalisation, so it cannot order
+matches the way newsdesk's BM25F does.  Here the same formula and the same
+:data:`querying.RANKING` configuration (read at each request) score candidate
+documents from their analyzed ``title_text``/``body_text``, with the collection
+statistics (document count, each word's document frequency, average field
+lengths) asked of Typesense in the same request batch.  RM3 feedback for long
+questions is the embedded one too, over the best first-pass candidates.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from . import querying
+from .typesense_query import TEXT_FIELDS, analyze
+
+
+def query_words(terms) -> tuple[Counter, dict[str, tuple[str, ...]]]:
+    """How often each word was typed and the text fields it is searched in."""
+    per_field = Counter((f, t) for f, t in terms if f in TEXT_FIELDS)
+    counts: Counter = Counter()
+    fields: dict[str, tuple[str, ...]] = {}
+    for (f, t), n in per_field.items():
+        counts[t] = max(counts[t], n)
+        fields[t] = (*fields.get(t, ()), f)
+    return counts, fields
+
+
+def saturated(counts: Counter, k3: float) -> dict[str, float]:
+    return {t: (n * (k3 + 1) / (k3 + n) if k3 else 1.0) for t, n in counts.items()}
+
+
+class Doc:
+    """A candidate's term frequencies and field lengths, from its analyzed text."""
+
+    __slots__ = ("id", "seq", "tf", "length")
+
+    def __init__(self, raw: dict):
+        self.id = raw["id"]
+        self.seq = raw.get("seq", 0)
+        self.tf = {f: Counter(raw.get(f"{f}_text", "").split()) for f in TEXT_FIELDS}
+        self.length = {f: sum(self.tf[f].values()) for f in TEXT_FIELDS}
+
+
+def scores(docs: list[Doc], weights: dict[str, float], fields: dict[str, tuple[str, ...]],
+           df: dict[str, int], n_docs: int, average: dict[str, float], r=None) -> list[float]:
+    """BM25F of each doc (querying._scores' formula, term by term)."""
+    r = r or querying.RANKING
+    b = {"title": r.b_title, "body": r.b_body}
+    fw = {"title": r.title_weight, "body": 1.0}
+    out = [0.0] * len(docs)
+    for text in sorted(weights):
+        if not df.get(text):
+            continue
+        idf = math.log(1 + (n_docs - df[text] + 0.5) / (df[text] + 0.5))
+        for i, d in enumerate(docs):
+            x = 0.0
+            for f in fields.get(text, TEXT_FIELDS):
+                tf = d.tf[f].get(text)
+                if tf:
+                    x += fw[f] * tf / max(1 - b[f] + b[f] * d.length[f] / (average[f] or 1), 1e-9)
+            if x:
+                out[i] += weights[text] * idf * x * (r.k1 + 1) / (r.k1 + x)
+    return out
+
+
+def top(docs: list[Doc], values: list[float], need: int) -> list[tuple[Doc, float]]:
+    """The ``need`` best, best first, ties by index order (the embedded docnum order)."""
+    order = sorted(range(len(docs)), key=lambda i: (-values[i], docs[i].seq))
+    return [(docs[i], values[i]) for i in order[:need]]
+
+
+def feedback_model(texts: list[tuple[str, float]], r) -> list[tuple[str, float]]:
+    """RM3's expansion words from the best articles' (text, score): querying._feedback."""
+    total = sum(s for _, s in texts)
+    model: Counter = Counter()
+    for text, s in texts:
+        words = Counter(analyze(text))
+        length = sum(words.values())
+        for word, n in words.items():
+            model[word] += s / total * n / length
+    return model.most_common(r.feedback_terms)
+
+
+def mix(weights: dict[str, float], chosen: list[tuple[str, float]], r) -> dict[str, float]:
+    fed = sum(v for _, v in chosen)
+    typed = sum(weights.values())
+    mixed = {t: (1 - r.feedback_weight) * w / typed for t, w in weights.items()}
+    for word, v in chosen:
+        mixed[word] = mixed.get(word, 0.0) + r.feedback_weight * v / fed
+    return mixed
