@@ -423,3 +423,29 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@cli.group()
+def cluster():
+    """A real local Typesense cluster on loopback ports (see docs/typesense.md)."""
+
+
+@cluster.command("start")
+@click.option("--nodes", default=3, show_default=True, help="How many Typesense nodes.")
+@click.option("--dir", "directory", required=True, type=click.Path(file_okay=False),
+              help="Where the nodes keep their data, logs and cluster.json.")
+def cluster_start(nodes, directory):
+    """Start NODES servers peering through Raft; print the --engine URL to use."""
+    from . import cluster as local
+    found = local.start(directory, nodes)
+    click.echo(f"started {len(found.nodes)} node(s) in {found.dir}; leader "
+               f"{local.leader(found).address}", err=True)
+    click.echo(found.engine_url)
+
+
+@cluster.command("stop")
+@click.option("--dir", "directory", required=True, type=click.Path(file_okay=False))
+def cluster_stop(directory):
+    """Stop the cluster started in DIR."""
+    from . import cluster as local
+    click.echo(f"stopped {local.stop(directory)} node(s)")
