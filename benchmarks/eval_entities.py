@@ -19,10 +19,15 @@ does) and prints
   are counted as "unjudged" (``--unjudged`` prints them, so the file can be
   extended) and lines marked ``"missed": true`` are officials the extractor did
   not output;
-- speed in articles per second (extraction only, one process).
+- speed in articles per second (extraction only, one process);
+- modern news: the 121 pages of ../shared/data/article-extraction (2010-2020 web news and
+  blogs), annotated by reading (benchmarks/data/modern_entities.jsonl, guidelines in
+  benchmarks/data/README.md), each tagged with its published date: country precision,
+  recall, F1 (micro), and for officials precision, recall, role and country accuracy
+  over the matched ones, for the "dev" part, the "heldout" part and all.
 
 Usage: .venv/bin/python benchmarks/eval_entities.py [--limit N] [--errors K] [--people K]
-       [--unjudged] [--pick-sample N]
+       [--unjudged] [--pick-sample N] [--modern-only] [--modern-errors]
 """
 from __future__ import annotations
 
@@ -42,12 +47,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from indexer.entities import extract  # noqa: E402
+from indexer.entities.officials import canonical_role, name_key  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "reuters21578"
 BENCH = ROOT / "benchmarks" / "data"
 PLACES = json.loads((BENCH / "reuters_places.json").read_text())["places"]
 PEOPLE = json.loads((BENCH / "reuters_people.json").read_text())["people"]
 CHECKED = BENCH / "officials_checked.jsonl"
+MODERN = BENCH / "modern_entities.jsonl"
+PAGES = ROOT.parent / "shared" / "data" / "article-extraction" / "ground-truth.json"
 SAMPLE_SEED = 1987
 
 _STORY = re.compile(r"<REUTERS\b.*?</REUTERS>", re.S)
@@ -181,6 +189,77 @@ def _precision(data, results, checked: dict, part: str | None, show_unjudged: bo
                               "evidence": [e[2] for e in o.evidence]}))
 
 
+def _extract_dated(title: str, body: str, published: str):
+    """``extract`` with the article's date (the library takes ``published``; older: ``year``)."""
+    try:
+        return extract(title, body, published=published or None)
+    except TypeError:
+        return extract(title, body, year=int(published[:4]) if published else None)
+
+
+def _role_ok(got: str, accepted: list[str]) -> bool:
+    def norm(r: str) -> str:
+        former = r.lower().startswith("former ")
+        base = canonical_role(r[7:] if former else r) if r else ""
+        return ("former " if former else "") + base.lower()
+    return norm(got) in {norm(r) for r in accepted}
+
+
+def modern_news(show_errors: bool) -> None:
+    """Countries and officials on the annotated modern pages, per part and overall."""
+    if not (MODERN.exists() and PAGES.exists()):
+        print(f"modern news: skipped ({PAGES} or {MODERN} absent)")
+        return
+    bodies = json.loads(PAGES.read_text(encoding="utf-8"))
+    gold = [json.loads(x) for x in MODERN.read_text(encoding="utf-8").splitlines() if x.strip()]
+    t0 = time.perf_counter()
+    results = [_extract_dated(g["title"], bodies[g["key"]]["articleBody"], g["published"]) for g in gold]
+    seconds = time.perf_counter() - t0
+    for part in ("dev", "heldout", None):
+        c = Counter()
+        for g, ex in zip(gold, results):
+            if part and g["set"] != part:
+                continue
+            want, got = set(g["countries"]), set(ex.country_codes())
+            c["tp"] += len(want & got)
+            c["fp"] += len(got - want)
+            c["fn"] += len(want - got)
+            outs = {name_key(o.name): o for o in ex.officials}
+            golds = {name_key(o["name"]): o for o in g["officials"]}
+            c["out"] += len(outs)
+            c["gold"] += len(golds)
+            for k, o in golds.items():
+                hit = outs.get(k)
+                if hit is None:
+                    if show_errors and part is None:
+                        print(f"  MISS {g['key'][:8]} {o['name']} ({o['role']}, {o['country']})")
+                    continue
+                c["match"] += 1
+                c["role"] += _role_ok(hit.role, o["roles"])
+                c["country"] += hit.country == o["country"]
+                if show_errors and part is None and not (_role_ok(hit.role, o["roles"])
+                                                         and hit.country == o["country"]):
+                    print(f"  WRONG {g['key'][:8]} {o['name']}: got ({hit.role}, {hit.country}) "
+                          f"want ({'|'.join(o['roles'])}, {o['country']})")
+            if show_errors and part is None:
+                for k, o in outs.items():
+                    if k not in golds:
+                        print(f"  FP {g['key'][:8]} {o.name} ({o.role}, {o.country}) "
+                              f"{[e[2] for e in o.evidence][:2]}")
+                for code in got - want:
+                    print(f"  COUNTRY FP {g['key'][:8]} {code}")
+                for code in want - got:
+                    print(f"  COUNTRY FN {g['key'][:8]} {code}")
+        p, r, f = prf(c["tp"], c["fp"], c["fn"])
+        op = c["match"] / c["out"] if c["out"] else 0.0
+        orc = c["match"] / c["gold"] if c["gold"] else 0.0
+        m = c["match"] or 1
+        print(f"modern {part or 'all'}: countries P/R/F1 {p:.3f} {r:.3f} {f:.3f}; officials "
+              f"P {op:.3f} R {orc:.3f} ({c['match']}/{c['gold']} gold, {c['out']} out), "
+              f"role acc {c['role'] / m:.3f}, country acc {c['country'] / m:.3f}")
+    print("modern speed: %.0f articles/s (%d pages, %.2f s)" % (len(gold) / seconds, len(gold), seconds))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None)
@@ -189,7 +268,13 @@ def main() -> None:
     ap.add_argument("--unjudged", action="store_true", help="print sample outputs not yet judged")
     ap.add_argument("--pick-sample", type=int, default=0, metavar="N",
                     help="print a seeded sample of N story ids with officials and exit")
+    ap.add_argument("--modern-only", action="store_true", help="only the modern news set")
+    ap.add_argument("--modern-errors", action="store_true",
+                    help="print modern-set misses, wrong roles/countries and false positives")
     args = ap.parse_args()
+    if args.modern_only:
+        modern_news(args.modern_errors)
+        return
     if not DATA.exists():
         sys.exit(f"no Reuters data at {DATA} (Reuters-21578 is read from ../shared/data)")
 
@@ -247,6 +332,7 @@ def main() -> None:
     print("speed: %.0f articles/s (%.1f s for %d)" % (len(data) / seconds, seconds, len(data)))
     worst = sorted(codes, key=lambda c: -(fp[c] + fn[c]))[:12]
     print("most errors (code fp fn):", " ".join(f"{c}:{fp[c]}/{fn[c]}" for c in worst))
+    modern_news(args.modern_errors)
 
 
 if __name__ == "__main__":
