@@ -44,6 +44,7 @@ UNDATED = 2 ** 62                # sorts after every date, as Whoosh's column do
 EXACT = 1000                     # tiers up to this many matches are scored in full
 PER_WORD = 250                   # candidates per query word above that
 PAGE = 250                       # Typesense's largest page
+MULTI = 50                       # searches per multi_search (the server's default limit)
 BATCH = 500                      # documents per import call
 FIELD = {"country": "countries", "official": "officials", "source": "source"}
 SEARCH = {"num_typos": 0, "prefix": "false", "drop_tokens_threshold": 0,
@@ -144,10 +145,11 @@ class TypesenseBackend:
     def _multi(self, searches: list[dict]) -> list[dict]:
         if not searches:
             return []
-        found = self._call("search", self.client.multi_search.perform,
-                           {"searches": [{"collection": self.alias, "q": "*",
-                                          "query_by": "title_text", **s} for s in searches]}, {})
-        out = found["results"]
+        out = []
+        for i in range(0, len(searches), MULTI):
+            out += self._call("search", self.client.multi_search.perform,
+                              {"searches": [{"collection": self.alias, "q": "*", "query_by": "title_text",
+                                             **s} for s in searches[i:i + MULTI]]}, {})["results"]
         for r in out:
             if "error" in r:
                 if r.get("code") == 404:
@@ -230,12 +232,9 @@ class TypesenseBackend:
         Raft log a little after the leader acknowledges)."""
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            counts = []
-            for c in self.per_node:
-                try:
-                    counts.append(c.collections[collection].retrieve()["num_documents"])
-                except Exception:
-                    continue          # a node that is down catches up when it returns
+            counts = [_on_node(lambda: c.collections[collection].retrieve()["num_documents"], 0)
+                      for c in self.per_node]
+            counts = [n for n in counts if n is not _DOWN]   # a node that is down catches up later
             if counts and all(n == expected for n in counts):
                 return
             time.sleep(0.05)
@@ -243,12 +242,9 @@ class TypesenseBackend:
     def _aliased(self, collection: str, wait: float = 30.0) -> None:
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            seen = []
-            for c in self.per_node:
-                try:
-                    seen.append(c.aliases[self.alias].retrieve()["collection_name"])
-                except Exception:
-                    continue
+            seen = [_on_node(lambda: c.aliases[self.alias].retrieve()["collection_name"], None)
+                    for c in self.per_node]
+            seen = [s for s in seen if s is not _DOWN]
             if seen and all(s == collection for s in seen):
                 return
             time.sleep(0.05)
@@ -480,6 +476,21 @@ class TypesenseBackend:
 
     def close(self) -> None:
         self._info = None
+
+
+_DOWN = object()
+
+
+def _on_node(call, missing):
+    """``call()`` on one node: ``missing`` when it lacks the object yet, _DOWN when the
+    node does not answer (it is not waited for)."""
+    from typesense import exceptions as te
+    try:
+        return call()
+    except te.ObjectNotFound:
+        return missing
+    except Exception:  # noqa: BLE001 - connection refused, timeouts, a node without a leader
+        return _DOWN
 
 
 def math_log(n_docs: int, df: int) -> float:
