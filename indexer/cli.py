@@ -235,15 +235,23 @@ def export(data, fmt, output):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--title", default="", help="The title (else the file's first non-empty line).")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON (CONTRACTS.md).")
-def entities(file, title, as_json):
+@click.option("--published", metavar="DATE",
+              help="The article's date (YYYY-MM-DD), as the pipeline passes it: roles and "
+                   "historical states resolve on that date (default: the file's date, if any).")
+def entities(file, title, as_json, published):
     """Show the countries and officials found in one text article, with evidence.
 
-    Example: newsdesk entities story.txt --json
+    Example: newsdesk entities story.txt --published 2019-11-19 --json
     """
     from .entities import extract
     from .importers.text import read
     article = next(read(file, title=title))
-    found = extract(article.title, article.body).to_json()
+    try:
+        found = extract(article.title, article.body,
+                        published=published or article.published).to_json()
+    except ValueError:
+        raise click.BadParameter(f"not a date: {published!r} (want YYYY-MM-DD)",
+                                 param_hint="--published")
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
