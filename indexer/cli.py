@@ -193,7 +193,10 @@ def search(data, q, as_json, date_from, date_to, **params):
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return result
-    click.echo(f"{result.total} articles ({result.took_ms} ms)"
+    held = (f", {result.all_words} with every word, then partial matches"
+            if result.relaxed and result.all_words_first else
+            f", {result.all_words} with every word" if result.relaxed else "")
+    click.echo(f"{result.total} articles{held} ({result.took_ms} ms)"
                + (f" — did you mean: {result.suggestion}?" if result.suggestion else ""))
     for n, hit in enumerate(result.hits, (req.page - 1) * req.per_page + 1):
         day = hit.published.date().isoformat() if hit.published else "undated"

@@ -28,7 +28,8 @@ MAX_PAGE = 1000
 DEFAULT_PER_PAGE = 10
 # What one request may carry, for the CLI and the web alike (a 400 beyond): each bounds
 # the work a request can cause, and the page's links and chips grow with them.
-MAX_QUERY_CHARS = 1000   # the query text, all ``q`` values joined
+MAX_QUERY_CHARS = 4000   # the query text, all ``q`` values joined (a pasted paragraph fits;
+                         # the engine searches at most Ranking.max_words distinct words of it)
 MAX_FACET_VALUES = 50    # values of one facet filter (country, official, source)
 MAX_VALUE_CHARS = 200    # one facet value
 MAX_FILTER_CHARS = 2000  # all facet values together (every page link repeats them)
@@ -198,8 +199,10 @@ class SearchResult:
     facets: dict[str, list[FacetValue]]
     suggestion: str | None
     took_ms: float
-    relaxed: bool = False
+    relaxed: bool = False            # partial matches are listed (some words, not all)
     timeline: list[tuple[str, int]] = field(default_factory=list)
+    all_words: int | None = None     # of ``total``, how many hold every word (None: browsing)
+    all_words_first: bool = False    # those come first, then the partial matches
 
     @property
     def pages(self) -> int:
@@ -214,6 +217,7 @@ class SearchResult:
             "facets": {name: [v.to_json() for v in values] for name, values in self.facets.items()},
             "suggestion": self.suggestion,
             "relaxed": self.relaxed,
+            "all_words": self.all_words,
             "timeline": [{"period": period, "count": count} for period, count in self.timeline],
         }
 
@@ -260,7 +264,7 @@ class SearchService:
             facets[name] = values
         took = round((time.perf_counter() - started) * 1000, 2)
         return SearchResult(req, raw.total, raw.hits, facets, raw.suggestion, took, raw.relaxed,
-                            raw.timeline)
+                            raw.timeline, raw.all_words, raw.all_words_first)
 
     def more_like(self, article_id: str, top: int = 5) -> list[EngineHit]:
         """Similar articles from the index (for an article page's "more like this")."""

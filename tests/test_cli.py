@@ -78,7 +78,7 @@ def test_export_then_import_round_trips(data_dir, tmp_path):
     (["search", "x", "--from", "nope"], "Error: from must be a date like 2024-09-24"),
     (["import", "text", "x.txt", "--published", "soon"], "Error: not a date: 'soon'"),
     (["search", "x", *["--country", "JP"] * 51], "Error: too many country values: at most 50"),
-    (["search", "x" * 1001], "Error: the query is too long (at most 1000 characters)"),
+    (["search", "x" * 4001], "Error: the query is too long (at most 4000 characters)"),
 ])
 def test_errors_are_one_line_and_exit_non_zero(data_dir, args, message):
     result = run(*args, data=data_dir.root, ok=False)

@@ -10,7 +10,10 @@ def search(service, **params):
 
 def test_words_are_anded_and_ranked_with_snippets(service):
     result = search(service, q="ground invasion")
-    assert [h.id for h in result.hits] == ["a1"]
+    # a1 holds both words and comes first; a5 ("ground operation") follows as a partial match
+    assert [h.id for h in result.hits] == ["a1", "a5"]
+    assert result.all_words == 1 and result.total == 2 and result.relaxed
+    assert result.to_json()["all_words"] == 1
     assert "<mark>ground</mark> <mark>invasion</mark>" in result.hits[0].snippet
     assert result.to_json()["hits"][0]["countries"] == ["US", "IL", "LB"]
 
@@ -113,7 +116,7 @@ def test_caps_on_what_one_request_carries():
     with pytest.raises(BadRequest, match=f"each official value may have at most {MAX_VALUE_CHARS}"):
         SearchRequest.from_params({"official": ["o" * (MAX_VALUE_CHARS + 1)]})
     with pytest.raises(BadRequest, match=f"at most {MAX_QUERY_CHARS} characters"):
-        SearchRequest.from_params({"q": ["x" * 600, "y" * 600]})  # q values are joined
+        SearchRequest.from_params({"q": ["x" * (MAX_QUERY_CHARS // 2 + 1)] * 2})  # q values are joined
     from indexer.search import MAX_FILTER_CHARS
     with pytest.raises(BadRequest, match=f"the filters are too long: at most {MAX_FILTER_CHARS}"):
         SearchRequest.from_params({"source": ["s" * MAX_VALUE_CHARS] * (MAX_FILTER_CHARS // 200 + 1)})

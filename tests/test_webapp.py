@@ -131,7 +131,8 @@ def test_search_page_shows_results(client):
     text = html_of(response)
     assert "<mark>ground</mark> <mark>invasion</mark>" in text
     assert "Example News" in text and "24 Sep 2024" in text
-    assert "1 article for “ground invasion”" in text
+    assert "2 articles for “ground invasion”" in text
+    assert "1 article contains all words; 1 more partial match follows." in text
     assert 'id="q"' in text and "autofocus" in text and '<label for="q">' in text
 
 
@@ -246,13 +247,14 @@ def test_api_search_matches_the_service(client, service, query):
 
 def test_api_search_contract_example(client):
     data = client.get("/api/search?q=ground+invasion").get_json()
-    assert data["query"] == "ground invasion" and data["total"] == 1
+    assert data["query"] == "ground invasion" and data["total"] == 2 and data["all_words"] == 1
     assert data["page"] == 1 and data["per_page"] == 10 and data["suggestion"] is None
-    [hit] = data["hits"]
+    hit, partial = data["hits"]  # the article with every word first, then a partial match
     assert hit["id"] == "a1" and hit["published"] == "2024-09-24T00:00:00+00:00"
+    assert partial["id"] == "a5"
     assert hit["officials"][0] == {"name": "Lloyd Austin", "role": "Defense Secretary",
                                    "country": "US"}
-    assert {"value": "LB", "label": "Lebanon", "count": 1} in data["facets"]["country"]
+    assert {"value": "LB", "label": "Lebanon", "count": 2} in data["facets"]["country"]
 
 
 def test_api_article_and_stats(client):
@@ -636,8 +638,8 @@ def test_a_request_beyond_the_caps_is_a_clear_400_on_pages_and_api(client):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     response = client.get("/", query_string=[("q", "x" * 5000)])
     assert response.status_code == 400
-    assert "at most 1000 characters" in html_of(response)
-    assert 'value="' + "x" * 1000 + '"' in html_of(response)  # the box keeps what fits
+    assert "at most 4000 characters" in html_of(response)
+    assert 'value="' + "x" * 4000 + '"' in html_of(response)  # the box keeps what fits
 
 
 def test_a_query_string_beyond_its_byte_cap_is_refused_unparsed_and_unechoed(client):

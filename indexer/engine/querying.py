@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import html
 import json
+import math
+from collections import Counter
+from dataclasses import dataclass
 from datetime import timezone
 
 import numpy as np
@@ -19,8 +22,44 @@ from .translate import to_whoosh
 from .types import EngineHit, EngineQuery, EngineResult
 from .speller import RARE, suggest
 
-B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults
-FEW = 3  # fewer strict matches than this and a long query is relaxed
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How relevance is ranked: ONE configuration for every corpus and every user,
+    chosen by measurement (benchmarks/eval_ranking.py on Cranfield, MEDLINE and CISI
+    together; the figures are in benchmarks/results/ranking.md).
+
+    - BM25F: a word's frequency in the title (times ``title_weight``) and in the
+      body, each normalised by its own field's length (``b_title``, ``b_body``),
+      summed, then saturated once (``k1``), times the word's idf over articles
+      holding it in either field (Robertson-Sparck Jones, never negative);
+    - a word typed several times counts more, saturating (``k3``; 0: once each);
+    - up to ``short`` words: articles holding every word first, then the best
+      partial matches; longer questions are ranked over all their words at once;
+    - questions of ``feedback_from`` words or more get pseudo-relevance feedback
+      (RM3): the ``feedback_terms`` words most typical of the ``feedback_docs``
+      best first-pass articles join the query with ``feedback_weight`` of it,
+      which re-ranks the same matches (it never adds articles to them);
+    - at most ``max_words`` distinct words of a query are searched for (the most
+      repeated, then the rarest), so even a query at the length cap stays fast.
+    """
+
+    k1: float = 2.0
+    b_title: float = 0.75
+    b_body: float = 0.75
+    title_weight: float = 2.5
+    k3: float = 3.0
+    short: int = 3
+    feedback_from: int = 4
+    feedback_docs: int = 10
+    feedback_terms: int = 20
+    feedback_weight: float = 0.5
+    feedback_chars: int = 4000     # of each feedback article's body read
+    max_words: int = 64
+
+
+RANKING = Ranking()  # read at each request (eval_ranking.py swaps it to compare variants)
 
 
 def parse(gen: Generation, tree: Node | str | None) -> query.Query:
@@ -113,61 +152,148 @@ def _top(keys: np.ndarray, docnums: np.ndarray, need: int) -> np.ndarray:
     return candidates[order[:need]]
 
 
-def _scores(snap, terms, matches: np.ndarray) -> np.ndarray:
-    """BM25F of each of ``matches`` (ascending docnums): Whoosh's formula and statistics.
+def _query_words(terms) -> tuple[Counter, dict[str, tuple[str, ...]]]:
+    """How often each word was typed, and the text fields it is searched in.
 
-    Posting weights already carry the field boost (title 2.5x), as in Whoosh's
-    own scorer; with the term postings, idf and field lengths held as numpy
-    arrays, scoring any number of matches is a few vector operations per term,
-    where a Whoosh collector would unpickle every posting block in Python.
+    ``terms`` lists a (field, text) per field per occurrence (a plain word gives
+    title and body), so a word's count is its largest count in any one field."""
+    per_field = Counter((f, t) for f, t in terms if f in TEXT_FIELDS)
+    counts: Counter = Counter()
+    fields: dict[str, tuple[str, ...]] = {}
+    for (f, t), n in per_field.items():
+        counts[t] = max(counts[t], n)
+        fields[t] = (*fields.get(t, ()), f)
+    return counts, fields
+
+
+def _saturated(counts: Counter, k3: float) -> dict[str, float]:
+    """Query-term weights: n typed -> n (k3 + 1) / (k3 + n); k3 = 0: 1 each."""
+    return {t: (n * (k3 + 1) / (k3 + n) if k3 else 1.0) for t, n in counts.items()}
+
+
+def _scores(snap, weights: dict[str, float], fields: dict[str, tuple[str, ...]],
+            matches: np.ndarray, ranking: Ranking | None = None) -> np.ndarray:
+    """BM25F of each of ``matches`` (ascending docnums) for words weighted ``weights``.
+
+    Per word: x = sum over its fields of weight_f * tf_f / (1 - b_f + b_f * len_f /
+    avg_f); score += weight * idf * x (k1 + 1) / (k1 + x), idf = ln(1 + (N - df +
+    0.5) / (df + 0.5)) with df the live articles holding the word in any of its
+    fields.  Posting weights carry the schema's field boost, divided out here so
+    the title weight is a ranking choice.  With postings and field lengths held as
+    numpy arrays this is a few vector operations per word, however many matches.
     """
+    r = ranking or RANKING
     scores = np.zeros(len(matches), dtype=np.float64)
-    for field_name, text in sorted(set(terms)):
-        if field_name not in TEXT_FIELDS:
+    if not len(matches):
+        return scores
+    n_docs = len(snap.facets.live)
+    b = {"title": r.b_title, "body": r.b_body}
+    field_weight = {"title": r.title_weight, "body": 1.0}
+    for text in sorted(weights):
+        x = np.zeros(len(matches), dtype=np.float64)
+        held = None
+        for field_name in fields.get(text, TEXT_FIELDS):
+            postings = snap.postings(field_name, text)
+            ids = postings.ids
+            if not len(ids):
+                continue
+            held = postings.docs if held is None else held | postings.docs
+            if len(ids) <= len(matches):  # look the term's docs up among the matches
+                at = np.minimum(np.searchsorted(matches, ids), len(matches) - 1)
+                hit = matches[at] == ids
+                where, tf = at[hit], postings.weights[hit].astype(np.float64)
+            else:                         # look the matches up in the term's docs
+                at = np.minimum(np.searchsorted(ids, matches), len(ids) - 1)
+                hit = ids[at] == matches
+                where, tf = np.flatnonzero(hit), postings.weights[at[hit]].astype(np.float64)
+            boost = getattr(snap.schema[field_name].format, "field_boost", 1.0) or 1.0
+            lengths = snap.lengths[field_name][matches[where]]
+            norm = 1 - b[field_name] + b[field_name] * lengths / snap.average[field_name]
+            x[where] += field_weight[field_name] * (tf / boost) / np.maximum(norm, 1e-9)
+        if held is None:
             continue
-        postings = snap.postings(field_name, text)
-        ids = postings.ids
-        if not len(ids) or not len(matches):
-            continue
-        if len(ids) <= len(matches):  # look the term's docs up among the matches
-            at = np.minimum(np.searchsorted(matches, ids), len(matches) - 1)
-            hit = matches[at] == ids
-            where, tf = at[hit], postings.weights[hit].astype(np.float64)
-        else:                         # look the matches up in the term's docs
-            at = np.minimum(np.searchsorted(ids, matches), len(ids) - 1)
-            hit = ids[at] == matches
-            where, tf = np.flatnonzero(hit), postings.weights[at[hit]].astype(np.float64)
-        lengths = snap.lengths[field_name][matches[where]]
-        average = snap.average[field_name]
-        k, kb = K1 * (1 - B), K1 * B / average
-        scores[where] += postings.idf * tf * (K1 + 1) / (tf + k + kb * lengths)
+        df = len(held)
+        idf = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+        scores += weights[text] * idf * x * (r.k1 + 1) / (r.k1 + x)
     return scores
 
 
-def _bm25(snap, terms, matches: np.ndarray, need: int) -> list[tuple[int, float]]:
-    """The ``need`` best of ``matches`` by BM25F, best first (ties: lower docnum first)."""
-    scores = _scores(snap, terms, matches)
+def _feedback(snap, weights: dict[str, float], fields: dict[str, tuple[str, ...]],
+              matches: np.ndarray, scores: np.ndarray, r: Ranking) -> dict[str, float]:
+    """RM3: the query's weights mixed with the words most typical of its best articles.
+
+    The ``feedback_docs`` best first-pass matches each give their words' share of
+    their text (title and the first ``feedback_chars`` of the body, analyzed as
+    indexed), weighted by the article's share of those articles' scores; the
+    ``feedback_terms`` heaviest words, normalised, get ``feedback_weight`` of the
+    new query and the original words (normalised) the rest."""
+    best = [i for i in _top(scores, matches, r.feedback_docs) if scores[i] > 0]
+    total = float(scores[best].sum()) if best else 0.0
+    if not total:
+        return weights
+    analyzer = snap.schema["body"]
+    model: Counter = Counter()
+    for i in best:
+        stored = snap.searcher.stored_fields(int(matches[i]))
+        words = Counter(analyzer.process_text(
+            f"{stored.get('title', '')} {stored.get('body', '')[:r.feedback_chars]}", mode="index"))
+        length = sum(words.values())
+        for word, n in words.items():
+            model[word] += scores[i] / total * n / length
+    chosen = model.most_common(r.feedback_terms)
+    fed = sum(v for _, v in chosen)
+    typed = sum(weights.values())
+    mixed = {t: (1 - r.feedback_weight) * w / typed for t, w in weights.items()}
+    for word, v in chosen:
+        mixed[word] = mixed.get(word, 0.0) + r.feedback_weight * v / fed
+    return mixed
+
+
+def _ranked(snap, weights, fields, matches: np.ndarray, need: int, r: Ranking,
+            feedback: bool) -> list[tuple[int, float]]:
+    """The ``need`` best of ``matches`` by BM25F, best first (ties: lower docnum
+    first); with ``feedback``, re-ranked by the RM3-expanded query."""
+    scores = _scores(snap, weights, fields, matches, r)
+    if feedback and len(matches) > 1:
+        mixed = _feedback(snap, weights, fields, matches, scores, r)
+        if mixed is not weights:
+            scores = _scores(snap, mixed, {**{t: TEXT_FIELDS for t in mixed}, **fields},
+                             matches, r)
     best = _top(scores, matches, need)
     return [(int(matches[i]), float(scores[i])) for i in best]
 
 
-def _relaxed_ranking(snap, terms, candidates: np.ndarray, need: int) -> list[tuple[int, float]]:
-    """The ``need`` best docs matching *some* of many words, best first, by BM25F.
+def _tiered(rank, matches: np.ndarray, first: np.ndarray, need: int) -> list:
+    """``rank(docs, need)`` over the ``first`` flagged matches, then, if the page
+    reaches past them, over the rest: every-word articles before partial ones."""
+    page = rank(matches[first], need)
+    if len(page) < need and not first.all():
+        page += rank(matches[~first], need - len(page))
+    return page
 
-    Used only when few or no documents have every word (long natural-language
-    questions).  Only docs holding two or more of the words are scored when
-    there are enough of them: the rest could not reach the first pages.
-    """
-    per_word: dict[str, BitMap] = {}
-    for field_name, text in set(terms):
-        per_word.setdefault(text, BitMap()).update(snap.docs(field_name, text))
-    held = np.zeros(len(candidates), dtype=np.int64)
-    for docs in per_word.values():
-        held += np.isin(candidates, to_array(docs), assume_unique=True)
-    pool = candidates[held >= 2]
-    if len(pool) < need:
-        pool = candidates[held >= 1]
-    return _bm25(snap, terms, pool, need)
+
+def _rarest(snap, counts: Counter, limit: int) -> set[str]:
+    """The ``limit`` words to search for: the most repeated, then the rarest."""
+    reader = snap.searcher.reader()
+    df = {t: sum(reader.doc_frequency(f, t) for f in TEXT_FIELDS) for t in counts}
+    return set(sorted(counts, key=lambda t: (-counts[t], df[t], t))[:limit])
+
+
+def _pruned(q: query.Query, keep: set[str]) -> query.Query | None:
+    """``q`` without the title/body terms not in ``keep`` (exclusions stay whole)."""
+    if isinstance(q, query.Term):
+        return q if q.fieldname not in TEXT_FIELDS or q.text in keep else None
+    if isinstance(q, query.Not):
+        return q
+    if isinstance(q, query.AndNot):
+        a = _pruned(q.a, keep)
+        return query.AndNot(a, q.b) if a is not None else None
+    if isinstance(q, (query.And, query.Or)):
+        kept = [c for c in (_pruned(c, keep) for c in q.subqueries) if c is not None]
+        if not any(not isinstance(c, query.Not) for c in kept):
+            return None
+        return kept[0] if len(kept) == 1 else type(q)(kept)
+    return q
 
 
 def _by_date(snap, matches: np.ndarray, need: int, newest: bool) -> list[tuple[int, None]]:
@@ -192,17 +318,25 @@ def run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limit
     q = parse(snap, text) if searching else query.Every()
     if searching and q is query.NullQuery:
         raise BadRequest(f"the query {text!r} has no words to search for")
-    base_docs = _docset(snap, q)
-    strict_total = len(base_docs)
+    r = RANKING
+    counts, fields = _query_words(_positive_terms(q)) if searching else (Counter(), {})
+    if len(counts) > r.max_words:  # a very long query: its most telling words only
+        q = _pruned(q, _rarest(snap, counts, r.max_words))
+        counts, fields = _query_words(_positive_terms(q))
+    strict_docs = _docset(snap, q)
+    strict_total = len(strict_docs)
     terms = _positive_terms(q) if searching else []
-    words = len({t for _, t in terms})
-    # no article has every word, or a long question found almost nothing: rank by
-    # the words matched instead (those with all of them still come first); what the
-    # query excludes stays excluded
-    relaxed = bool(searching and words > 1
-                   and (not base_docs or (words >= 4 and len(base_docs) < FEW)))
+    words = len(counts)
+    # several words: every article holding any of them matches (what the query
+    # excludes stays excluded); those holding every word are counted apart and, for
+    # a short query or a date sort, listed first
+    relaxed = bool(searching and words > 1)
+    base_docs = strict_docs
     if relaxed:
-        base_docs = _union(snap.docs(f, t) for f, t in terms)
+        base_docs = _union(snap.docs(f, t) for f, t in terms if f in TEXT_FIELDS)
+        other = [snap.docs(f, t) for f, t in terms if f not in TEXT_FIELDS]
+        if other:  # source:X is not a word: it stays a condition
+            base_docs &= _union(other)
         for excluded in _excluded(q):
             base_docs -= _docset(snap, excluded)
     base = to_array(base_docs)
@@ -231,19 +365,28 @@ def run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limit
         else:
             scope = base[np.logical_and.reduce(others)]
         facets[name] = cache.count(name, scope, facet_limit)
+    every = _mask(cache.size, strict_docs)[matches] if relaxed else np.ones(len(matches), bool)
+    all_words = int(every.sum()) if searching else None
+    relaxed = relaxed and all_words < len(matches)
     page: list[tuple[int, float | None]] = []
     need = offset + limit
+    weights = _saturated(counts, r.k3)
+    long_query = words > r.short
     if len(matches) and offset < len(matches):
-        if relaxed and sort == "relevance":
-            page = _relaxed_ranking(snap, terms, matches, need)[offset:]
-        elif searching and sort == "relevance":
-            page = _bm25(snap, terms, matches, need)[offset:]
+        if searching and sort == "relevance":
+            def rank(docs, n):
+                return _ranked(snap, weights, fields, docs, n, r, words >= r.feedback_from)
+            page = (rank(matches, need) if long_query or not relaxed
+                    else _tiered(rank, matches, every, need))[offset:]
         else:
-            page = _by_date(snap, matches, need, newest=sort != "oldest")[offset:]
+            def rank(docs, n):
+                return _by_date(snap, docs, n, newest=sort != "oldest")
+            page = (_tiered(rank, matches, every, need) if relaxed else rank(matches, need))[offset:]
     body_terms = {t for f, t in terms if f == "body"}
     hits = [make_hit(snap, n, score, body_terms) for n, score in page]
     suggestion = suggest(snap, text) if text and strict_total < RARE else None
-    return EngineResult(len(matches), hits, facets, suggestion, relaxed, histogram)
+    return EngineResult(len(matches), hits, facets, suggestion, relaxed, histogram, all_words,
+                        relaxed and (not long_query or sort != "relevance"))
 
 
 def make_hit(gen: Generation, docnum: int, score: float | None, terms: set[str]) -> EngineHit:

@@ -55,8 +55,10 @@ class EngineResult:
     hits: list[EngineHit]
     facets: dict[str, list[tuple[str, int]]]
     suggestion: str | None = None
-    relaxed: bool = False            # no article has every word: ranked by the words matched
+    relaxed: bool = False            # partial matches listed: articles with some of the words
     timeline: list[tuple[str, int]] = field(default_factory=list)
+    all_words: int | None = None     # matches holding every word (None: no words searched)
+    all_words_first: bool = False    # partial matches follow every all-words article
 
 
 @dataclass
