@@ -52,7 +52,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -65,6 +65,7 @@ from ir_metrics import average_precision_at, ndcg_at, precision_at  # noqa: E402
 
 from indexer import pipeline  # noqa: E402
 from indexer.config import DataDir  # noqa: E402
+from indexer.engine import querying  # noqa: E402
 from indexer.errors import BadRequest  # noqa: E402
 from indexer.search import MAX_PER_PAGE, SearchRequest, SearchService  # noqa: E402
 from indexer.store import Store  # noqa: E402
@@ -219,7 +220,8 @@ def variant(name: str, description: str):
     return register
 
 
-@variant("newsdesk (current)", "SearchService as the web app and CLI run it, page 1 of 100")
+@variant("newsdesk", "SearchService as the web app and CLI run it, page 1 of 100 "
+                    "(the configuration chosen: indexer/engine/querying.py's RANKING)")
 def _current(data: DataDir) -> Searcher:
     service = SearchService(data)
 
@@ -227,6 +229,50 @@ def _current(data: DataDir) -> Searcher:
         result = service.search(SearchRequest.from_params({"q": text, "per_page": DEPTH}))
         return [hit.id for hit in result.hits]
     return search
+
+
+def ranked_with(**changes) -> Callable[[DataDir], Searcher]:
+    """The same SearchService with ``querying.RANKING`` changed only while it searches:
+    one ranking choice against the chosen configuration, through the same code path."""
+    def open_(data: DataDir) -> Searcher:
+        plain = _current(data)
+
+        def search(text: str) -> list[str]:
+            chosen = querying.RANKING
+            querying.RANKING = replace(chosen, **changes)
+            try:
+                return plain(text)
+            finally:
+                querying.RANKING = chosen
+        return search
+    return open_
+
+
+# each one choice away from the chosen configuration (or back to plain BM25F)
+for _name, _description, _changes in [
+    ("BM25F", "BM25F alone: k1 1.2, each word once, no feedback",
+     dict(k1=1.2, k3=0.0, feedback_from=10**6)),
+    ("BM25F k1 2", "BM25F, k1 2.0, each word once, no feedback", dict(k3=0.0, feedback_from=10**6)),
+    ("BM25F k1 2 + qtf", "BM25F, k1 2.0, repeated words count (k3 3), no feedback",
+     dict(feedback_from=10**6)),
+    ("no qtf", "chosen, but each word counted once (k3 0)", dict(k3=0.0)),
+    ("k1 1.2", "chosen, but k1 1.2", dict(k1=1.2)),
+    ("k1 1.5", "chosen, but k1 1.5", dict(k1=1.5)),
+    ("b 0.9", "chosen, but b 0.9 for both fields", dict(b_title=0.9, b_body=0.9)),
+    ("b 0.5", "chosen, but b 0.5 for both fields", dict(b_title=0.5, b_body=0.5)),
+    ("title 1", "chosen, but the title weighted as the body", dict(title_weight=1.0)),
+    ("title 4", "chosen, but the title weighted 4x", dict(title_weight=4.0)),
+    ("fb 5 docs", "chosen, but feedback from the 5 best articles", dict(feedback_docs=5)),
+    ("fb 20 docs", "chosen, but feedback from the 20 best articles", dict(feedback_docs=20)),
+    ("fb 40 terms", "chosen, but 40 feedback words", dict(feedback_terms=40)),
+    ("fb weight 0.3", "chosen, but feedback 0.3 of the expanded query", dict(feedback_weight=0.3)),
+    ("fb weight 0.7", "chosen, but feedback 0.7 of the expanded query", dict(feedback_weight=0.7)),
+    ("fb from 2 words", "chosen, but feedback for every query of 2 or more words",
+     dict(feedback_from=2)),
+    ("all words first", "chosen, but articles with every word first at any length", dict(short=10**6)),
+    ("max 32 words", "chosen, but at most 32 distinct words searched", dict(max_words=32)),
+]:
+    variant(_name, _description)(ranked_with(**_changes))
 
 
 # -- scoring ----------------------------------------------------------------------------
