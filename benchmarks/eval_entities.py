@@ -231,17 +231,17 @@ def modern_news(show_errors: bool) -> None:
             for k, o in golds.items():
                 hit = outs.get(k)
                 if hit is None:
-                    if show_errors and part is None:
+                    if show_errors and part == "dev":
                         print(f"  MISS {g['key'][:8]} {o['name']} ({o['role']}, {o['country']})")
                     continue
                 c["match"] += 1
                 c["role"] += _role_ok(hit.role, o["roles"])
                 c["country"] += hit.country == o["country"]
-                if show_errors and part is None and not (_role_ok(hit.role, o["roles"])
+                if show_errors and part == "dev" and not (_role_ok(hit.role, o["roles"])
                                                          and hit.country == o["country"]):
                     print(f"  WRONG {g['key'][:8]} {o['name']}: got ({hit.role}, {hit.country}) "
                           f"want ({'|'.join(o['roles'])}, {o['country']})")
-            if show_errors and part is None:
+            if show_errors and part == "dev":
                 for k, o in outs.items():
                     if k not in golds:
                         print(f"  FP {g['key'][:8]} {o.name} ({o.role}, {o.country}) "
@@ -270,7 +270,7 @@ def main() -> None:
                     help="print a seeded sample of N story ids with officials and exit")
     ap.add_argument("--modern-only", action="store_true", help="only the modern news set")
     ap.add_argument("--modern-errors", action="store_true",
-                    help="print modern-set misses, wrong roles/countries and false positives")
+                    help="print dev-set misses, wrong roles/countries and false positives")
     args = ap.parse_args()
     if args.modern_only:
         modern_news(args.modern_errors)

@@ -226,3 +226,31 @@ def test_former_officials_keep_a_former_role_and_the_whole_name():
         ("Helmut Schmidt", "former Chancellor", "DE")}
     assert officials("x", "former French President Valery Giscard d'Estaing said.", year=1987) == {
         ("Valery Giscard d'Estaing", "former President", "FR")}
+
+
+# --- roles on the article's date (data/office_terms.json, build_officials.py) ----------
+
+def test_roles_resolve_on_the_published_date():
+    text = "Former Vice President Joe Biden spoke; Biden later met Trump."
+    assert officials("x", text, published="2019-11-19") == {
+        ("Joe Biden", "former Vice President", "US"), ("Donald Trump", "President", "US")}
+    assert ("Joe Biden", "President", "US") in officials("x", "Biden spoke.", published="2023-05-01")
+    assert ("Donald Trump", "former President", "US") in officials("x", "Trump spoke.",
+                                                                   published="2023-05-01")
+
+
+def test_not_yet_in_office_is_no_official():
+    # Kamala Harris became Vice President in 2021: in 2019 the table does not make her one
+    assert officials("x", "Kamala Harris spoke.", published="2019-11-19") == set()
+    assert officials("x", "Kamala Harris spoke.", published="2022-03-01") == {
+        ("Kamala Harris", "Vice President", "US")}
+
+
+def test_published_takes_dates_datetimes_and_iso_strings():
+    from datetime import date, datetime, timezone
+    for when in ("2019-11-19", "2019-11-19T10:00:00+00:00", date(2019, 11, 19),
+                 datetime(2019, 11, 19, tzinfo=timezone.utc)):
+        assert ("Mike Pompeo", "Secretary of State", "US") in officials(
+            "x", "Secretary of State Mike Pompeo said.", published=when)
+    with pytest.raises(ValueError):
+        extract("x", "y", published="not a date")

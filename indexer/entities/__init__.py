@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from ..articles import Article, Official
 from . import countries as _countries
@@ -74,19 +75,35 @@ class Extraction:
         return tuple(o.official() for o in self.officials)
 
 
-def extract(title: str, body: str, *, year: int | None = None) -> Extraction:
+def extract(title: str, body: str, *, year: int | None = None,
+            published: str | date | datetime | None = None) -> Extraction:
     """Countries and officials of one article.
 
-    ``year`` (optional, the publication year) maps successor states to the
-    historical state of the time: "Moscow" in 1987 is SU, in 2024 RU.
+    ``published`` (the publication date, or ``year`` alone) maps successor states to the
+    historical state of the time ("Moscow" in 1987 is SU, in 2024 RU) and resolves each
+    official's role on that date (a 2019 story's "Joe Biden" is a former Vice President).
     """
+    when = _iso_date(published)
+    if when and year is None:
+        year = int(when[:4])
     title, body = title or "", body or ""
     text = f"{title}\n\n{body}"
     mentions, line = _countries.find(text, len(title), year)
     main = _main_country(mentions, line)
-    found = _officials.find(text, mentions, main, year, line.code if line else "")
+    found = _officials.find(text, mentions, main, year, line.code if line else "", when)
     hits = _country_hits(mentions, len(title), line)
     return Extraction(hits, [OfficialHit(o.name, o.role, o.country, o.evidence) for o in found])
+
+
+def _iso_date(published) -> str | None:
+    """"2019-11-19" from a date, a datetime or an ISO string (date or date-time); None if absent."""
+    if published is None or published == "":
+        return None
+    if isinstance(published, (date, datetime)):
+        return published.isoformat()[:10]
+    text = str(published).strip()
+    date.fromisoformat(text[:10])  # ValueError on a malformed date
+    return text[:10]
 
 
 def _main_country(mentions, line) -> str:
@@ -115,8 +132,7 @@ def _country_hits(mentions, title_len: int, line) -> list[CountryHit]:
 
 def tag(article: Article) -> Article:
     """The article with its ``countries`` and ``officials`` facets filled in."""
-    year = article.published.year if article.published else None
-    ex = extract(article.title, article.body, year=year)
+    ex = extract(article.title, article.body, published=article.published)
     return article.with_entities(ex.country_codes(), ex.official_list(),
                                  {c.code: c.mentions for c in ex.countries if c.salient})
 

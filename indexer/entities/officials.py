@@ -64,6 +64,64 @@ def data() -> dict:
     return json.loads((DATA_DIR / "officials.json").read_text(encoding="utf-8"))
 
 
+@cache
+def dated() -> dict:
+    """The dated office-holder table (data/office_terms.json, built by build_officials.py):
+    people by name key, and one regex for the forms that name them alone (full names and
+    aliases of all but Congress-only members, surnames of "bare" people)."""
+    people = json.loads((DATA_DIR / "office_terms.json").read_text(encoding="utf-8"))["people"]
+    by_key: dict[str, list[dict]] = {}
+    forms: dict[str, list[dict]] = {}
+    for p in people:
+        for n in [p["name"]] + p["aliases"]:
+            by_key.setdefault(name_key(n), [])
+            if p not in by_key[name_key(n)]:
+                by_key[name_key(n)].append(p)
+            if not p["congress"] and " " in n:
+                forms.setdefault(n, []).append(p)
+        if p["bare"]:
+            forms.setdefault(p.get("surname") or surname(p["name"]), []).append(p)
+    pattern = rf"(?<![\w-])(?:{trie_pattern(forms)})(?![\w-])"
+    return {"by_key": by_key, "forms": forms, "scan": re.compile(pattern)}
+
+
+_LEGISLATIVE = {"Senator", "Representative"}
+
+
+def dated_role(person: dict, when: str | None, year: int | None) -> tuple[str, str] | None:
+    """(role, country) ``person`` held on ``when`` (ISO date) or in ``year``: the office held
+    then (an executive office before a seat in Congress, then the latest begun), else
+    "former <role>" of the last office left before, else None (not yet in office)."""
+    if when is None and year is None:
+        return None
+    def covers(t) -> bool:
+        if when:
+            return t[2] <= when and (not t[3] or when < t[3])
+        return int(t[2][:4]) <= year <= (int(t[3][:4]) if t[3] else 9999)
+    def before(t) -> bool:
+        return bool(t[3]) and (t[3] <= when if when else int(t[3][:4]) < year)
+    now = [t for t in person["terms"] if covers(t)]
+    if now:
+        t = max(now, key=lambda t: (t[0] not in _LEGISLATIVE, t[2]))
+        return t[0], t[1]
+    past = [t for t in person["terms"] if before(t)]
+    if past:
+        t = max(past, key=lambda t: t[3])
+        return f"former {t[0]}", t[1]
+    return None
+
+
+def _dated_person(name: str, when: str | None, year: int | None) -> tuple[dict, tuple[str, str]] | None:
+    """The dated entry a name refers to on that date, with its role; a name shared by
+    several people ("George Bush") goes to the one in office then, else the last to leave."""
+    best = None
+    for p in dated()["by_key"].get(name_key(name), []):
+        r = dated_role(p, when, year)
+        if r and (best is None or (best[1][0].startswith("former ") and not r[0].startswith("former "))):
+            best = (p, r)
+    return best
+
+
 def _alt(words) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
@@ -287,9 +345,10 @@ def _accept_role(role: str, qualified: bool, text: str, start: int, apposition: 
 
 
 def find(text: str, mentions: list[Mention], main_country: str, year: int | None = None,
-         line_country: str = "") -> list[Found]:
+         line_country: str = "", when: str | None = None) -> list[Found]:
     """Officials in ``text`` with their evidence spans.  ``main_country``: the article's
-    dateline or most-mentioned country; ``line_country``: the dateline's, if any."""
+    dateline or most-mentioned country; ``line_country``: the dateline's, if any; ``when``:
+    the published date (ISO), which resolves roles in the dated table."""
     p = _patterns()
     known = p["known"]
     ends = {m.end: m for m in mentions}
@@ -339,10 +398,20 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
     for rx, end in ((known["scan"], len(text)), (known["scan_ci"], title_len if caps_title else 0)):
         for m in rx.finditer(text, 0, end):
             k = known["lower"][m.group().lower()]
-            if _valid(k, year):
+            if _valid(k, year) and not (when and _dated_person(k["name"], when, year) is None
+                                        and name_key(k["name"]) in dated()["by_key"]):
                 raw.append((m.start(), m.end(), k["name"], "", ""))
+    if when or year:
+        for m in dated()["scan"].finditer(text):
+            hit = None
+            for p in dated()["forms"][m.group()]:
+                r = dated_role(p, when, year)
+                if r and (hit is None or not r[0].startswith("former ")):
+                    hit = p
+            if hit is not None:
+                raw.append((m.start(), m.end(), hit["name"], "", ""))
 
-    return _merge(raw, text, mentions, main_country, line_country, year)
+    return _merge(raw, text, mentions, main_country, line_country, year, when)
 
 
 def _is_known(name: str, year: int | None) -> bool:
@@ -410,7 +479,7 @@ _TITLE_REF = re.compile(r"\b[Tt]he\s+(?:(?P<adj>[A-Z][\w.]*)\s+)?(?P<title>minis
 
 
 def _merge(raw, text: str, mentions, main_country: str, line_country: str,
-           year: int | None) -> list[Found]:
+           year: int | None, when: str | None = None) -> list[Found]:
     """One Found per person: canonical names, role and country, all evidence.
 
     A known official takes the table's role and country (one facet value per person);
@@ -423,7 +492,8 @@ def _merge(raw, text: str, mentions, main_country: str, line_country: str,
     people: dict[str, Found] = {}
     known_of: dict[str, dict] = {}
     for start, end, name, role, country in raw:
-        canon = _canonical(name, role, full_names, year)
+        d = _dated_person(name, when, year) if (when or year) and " " in name else None
+        canon = d[0]["name"] if d else _canonical(name, role, full_names, year)
         if isinstance(canon, dict):
             known_of[canon["name"]] = canon
             canon = canon["name"]
@@ -447,7 +517,13 @@ def _merge(raw, text: str, mentions, main_country: str, line_country: str,
     out = []
     for f in people.values():
         k = known_of.get(f.name)
-        if k and not f.role.startswith("former "):
+        d = _dated_person(f.name, when, year) if (when or year) else None
+        if d is None and (when or year) and name_key(f.name) in dated()["by_key"] and not f.role:
+            continue  # in the table, but not yet in office on that date: "Harris" in 2019
+        if d:
+            role, country = canonical_role(d[1][0].removeprefix("former ")), d[1][1]
+            role = f"former {role}" if d[1][0].startswith("former ") else role
+        elif k and not f.role.startswith("former "):
             role, country = canonical_role(k["role"]), k["country"]
         elif k:  # "former President Carter" in a text: the text's word wins over the table
             role, country = f.role, f.country or k["country"]
