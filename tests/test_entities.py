@@ -254,3 +254,16 @@ def test_published_takes_dates_datetimes_and_iso_strings():
             "x", "Secretary of State Mike Pompeo said.", published=when)
     with pytest.raises(ValueError):
         extract("x", "y", published="not a date")
+
+
+# --- countries: short stories, regions, names containing a place -----------------------
+
+def test_one_clear_mention_is_enough_in_a_short_story():
+    assert codes("Teachers rally", "Several thousand teachers rallied in Indianapolis, Indiana, on Tuesday.") == ("US",)
+    long_body = "Teachers rallied in Indianapolis. " + "They asked for more pay. " * 200
+    assert codes("Teachers rally", long_body) == ()
+
+
+def test_regions_and_clubs_are_not_their_country():
+    assert "MN" not in codes("Plague case", "Health authorities in Inner Mongolia confirmed a case.")
+    assert not {"ES", "IT"} & set(codes("Football", "Real Madrid beat Inter Milan 2-1 on Tuesday."))

@@ -24,6 +24,11 @@ __all__ = ["extract", "Extraction", "CountryHit", "OfficialHit", "tag", "country
 # MIN_MENTIONS times and at least SHARE of the most-mentioned country's count.
 MIN_MENTIONS = 3
 SHARE = 0.2
+# A short story names its place once or twice (a dateline, "Columbus, Indiana", "Aberdeen,
+# Scotland"): up to SHORT characters of body, the most-mentioned country counts with one
+# mention; up to MEDIUM characters, with two.
+SHORT = 1500
+MEDIUM = 4000
 
 Evidence = list  # [start, end, text]
 
@@ -91,7 +96,7 @@ def extract(title: str, body: str, *, year: int | None = None,
     mentions, line = _countries.find(text, len(title), year)
     main = _main_country(mentions, line)
     found = _officials.find(text, mentions, main, year, line.code if line else "", when)
-    hits = _country_hits(mentions, len(title), line)
+    hits = _country_hits(mentions, len(title), line, len(body))
     return Extraction(hits, [OfficialHit(o.name, o.role, o.country, o.evidence) for o in found])
 
 
@@ -113,16 +118,19 @@ def _main_country(mentions, line) -> str:
     return counts.most_common(1)[0][0] if counts else ""
 
 
-def _country_hits(mentions, title_len: int, line) -> list[CountryHit]:
+def _country_hits(mentions, title_len: int, line, body_len: int = 0) -> list[CountryHit]:
     by_code: dict[str, list] = {}
     for m in mentions:
         by_code.setdefault(m.code, []).append(m)
     top = max((len(v) for v in by_code.values()), default=0)
+    tops = [c for c, v in by_code.items() if len(v) == top]
+    short_min = 1 if body_len <= SHORT else 2 if body_len <= MEDIUM else MIN_MENTIONS
     hits = []
     for code, ms in by_code.items():
         salient = (any(m.start < title_len for m in ms)
                    or (line is not None and line.code == code)
-                   or (len(ms) >= MIN_MENTIONS and len(ms) >= SHARE * top))
+                   or (len(ms) >= MIN_MENTIONS and len(ms) >= SHARE * top)
+                   or (tops == [code] and len(ms) >= short_min))
         hits.append(CountryHit(code, country_name(code), len(ms),
                                [[m.start, m.end, m.text] for m in sorted(ms, key=lambda m: m.start)],
                                salient))
