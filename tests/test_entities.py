@@ -267,3 +267,12 @@ def test_one_clear_mention_is_enough_in_a_short_story():
 def test_regions_and_clubs_are_not_their_country():
     assert "MN" not in codes("Plague case", "Health authorities in Inner Mongolia confirmed a case.")
     assert not {"ES", "IT"} & set(codes("Football", "Real Madrid beat Inter Milan 2-1 on Tuesday."))
+
+
+def test_plural_titles_and_no_hard_wired_senate_country():
+    assert officials("x", "Sens. Cory Booker and Kamala Harris spoke in Washington.",
+                     published="2019-11-19") == {("Cory Booker", "Senator", "US"),
+                                                 ("Kamala Harris", "Senator", "US")}
+    # a senator of Nigeria is Nigeria's, not the United States'
+    assert officials("x", "ABUJA - Senator Ahmad Lawan moved a motion in Nigeria's Senate.",
+                     published="2018-10-09") == {("Ahmad Lawan", "Senator", "NG")}

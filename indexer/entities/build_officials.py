@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -65,7 +66,7 @@ def build(shared: Path) -> list[dict]:
                 p["bare"] = True
     for rec in yaml.safe_load((shared / "legislators-current.yaml").read_text(encoding="utf-8")):
         names = _names(rec["name"])
-        p = _person(store, names[0], names)
+        p = _person(store, re.sub(r"\b[A-Z]\. ", "", names[0]), names)  # "Cory A. Booker" -> "Cory Booker"
         for t in rec["terms"]:
             p["terms"].append([ROLES[t["type"]], "US", t["start"], t.get("end", "")])
     for line in (DATA / "office_holders.tsv").read_text(encoding="utf-8").splitlines():

@@ -311,6 +311,9 @@ def _qualifier(text: str, start: int, mention_ends: dict[int, Mention]) -> tuple
     return None
 
 
+_PLURAL = re.compile(rf"\b(?P<title>Sens\.|Senators|Reps\.|Representatives)\s+(?P<names>{NAME}"
+                     rf"(?:,\s+{NAME})*,?\s+and\s+{NAME})")
+
 _SENTENCE_WORDS = {"The", "Former", "Then", "But", "And", "When", "As", "Said", "Meanwhile",
                    "Earlier", "Later", "Yesterday", "Today", "If", "While", "After", "Before"}
 
@@ -391,6 +394,15 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
         at = re.compile(r"\s+".join(map(re.escape, name.split()))).search(text, span[0], span[1])
         role = canonical_role(role)
         raw.append((at.start(), at.end(), name, f"former {role}" if former else role, country))
+
+    # "Sens. Cory Booker and Kamala Harris", "Reps. A, B and C": each name holds the office
+    for m in _PLURAL.finditer(text):
+        role = "Senator" if m.group("title").startswith("Sen") else "Representative"
+        for n in re.finditer(NAME, m.group("names")):
+            name = _clean_name(n.group())
+            if " " in name:
+                at = m.start("names") + n.start()
+                raw.append((at, at + len(name), name, role, ""))
 
     title_len = text.find("\n\n")
     title_len = len(text) if title_len < 0 else title_len
@@ -518,6 +530,8 @@ def _merge(raw, text: str, mentions, main_country: str, line_country: str,
     for f in people.values():
         k = known_of.get(f.name)
         d = _dated_person(f.name, when, year) if (when or year) else None
+        if when and name_key(f.name) in dated()["by_key"]:
+            k = None  # the dated table, not the undated list, says what such a person was then
         if d is None and (when or year) and name_key(f.name) in dated()["by_key"] and not f.role:
             continue  # in the table, but not yet in office on that date: "Harris" in 2019
         if d:
