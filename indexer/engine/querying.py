@@ -1,12 +1,14 @@
 """Running one request on a generation: matches, facets, timeline, ranking, hits."""
 from __future__ import annotations
 
+import heapq
 import html
 import json
 import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timezone
+from operator import itemgetter
 
 import numpy as np
 from pyroaring import BitMap
@@ -15,6 +17,7 @@ from whoosh import query
 from ..errors import BadRequest
 from ..query import Node
 from ..query import parse as parse_query
+from .analysis import stemmed_positions
 from .caches import Generation, to_array
 from .schema import FACETS, TEXT_FIELDS
 from .snippets import SNIPPET_CHARS, snippet
@@ -39,8 +42,10 @@ class Ranking:
       partial matches; longer questions are ranked over all their words at once;
     - questions of ``feedback_from`` words or more get pseudo-relevance feedback
       (RM3): the ``feedback_terms`` words most typical of the ``feedback_docs``
-      best first-pass articles join the query with ``feedback_weight`` of it,
-      which re-ranks the same matches (it never adds articles to them);
+      best first-pass articles (their title and lead; words in over
+      ``feedback_max_df`` of all articles left out) join the query with
+      ``feedback_weight`` of it, and re-rank the ``feedback_rerank`` best first-pass
+      matches (feedback never adds articles to the matches);
     - at most ``max_words`` distinct words of a query are searched for (the most
       repeated, then the rarest), so even a query at the length cap stays fast.
     """
@@ -55,7 +60,9 @@ class Ranking:
     feedback_docs: int = 10
     feedback_terms: int = 20
     feedback_weight: float = 0.5
-    feedback_chars: int = 4000     # of each feedback article's body read
+    feedback_chars: int = 1000     # of each feedback article's body read (its lead)
+    feedback_rerank: int = 1000    # first-pass best the expanded query re-ranks
+    feedback_max_df: float = 0.25  # a feedback word in more of the articles is left out
     max_words: int = 64
 
 
@@ -231,16 +238,20 @@ def _feedback(snap, weights: dict[str, float], fields: dict[str, tuple[str, ...]
     total = float(scores[best].sum()) if best else 0.0
     if not total:
         return weights
-    analyzer = snap.schema["body"]
-    model: Counter = Counter()
+    model: dict[str, float] = {}
     for i in best:
         stored = snap.searcher.stored_fields(int(matches[i]))
-        words = Counter(analyzer.process_text(
-            f"{stored.get('title', '')} {stored.get('body', '')[:r.feedback_chars]}", mode="index"))
-        length = sum(words.values())
-        for word, n in words.items():
-            model[word] += scores[i] / total * n / length
-    chosen = model.most_common(r.feedback_terms)
+        words = stemmed_positions(  # the indexed terms, as StemmingAnalyzer gives them, fast
+            f"{stored.get('title', '')} {stored.get('body', '')[:r.feedback_chars]}")
+        share = float(scores[i]) / total / max(1, sum(len(at) for at in words.values()))
+        for word, at in words.items():
+            model[word] = model.get(word, 0.0) + share * len(at)
+    # words in most articles (said, would, ...) tell nothing and cost the most to score
+    reader, common = snap.searcher.reader(), r.feedback_max_df * len(snap.facets.live)
+    chosen = [(word, v) for word, v in heapq.nlargest(3 * r.feedback_terms, model.items(),
+                                                        key=itemgetter(1))
+              if word in weights or reader.doc_frequency("body", word) <= common]
+    chosen = chosen[:r.feedback_terms]
     fed = sum(v for _, v in chosen)
     typed = sum(weights.values())
     mixed = {t: (1 - r.feedback_weight) * w / typed for t, w in weights.items()}
@@ -257,6 +268,10 @@ def _ranked(snap, weights, fields, matches: np.ndarray, need: int, r: Ranking,
     if feedback and len(matches) > 1:
         mixed = _feedback(snap, weights, fields, matches, scores, r)
         if mixed is not weights:
+            # the expanded query re-ranks the first pass's best (at least the page):
+            # every match was scored once; the second pass stays bounded on big corpora
+            pool = np.sort(_top(scores, matches, max(need, r.feedback_rerank)))
+            matches = matches[pool]
             scores = _scores(snap, mixed, {**{t: TEXT_FIELDS for t in mixed}, **fields},
                              matches, r)
     best = _top(scores, matches, need)
@@ -273,10 +288,11 @@ def _tiered(rank, matches: np.ndarray, first: np.ndarray, need: int) -> list:
 
 
 def _rarest(snap, counts: Counter, limit: int) -> set[str]:
-    """The ``limit`` words to search for: the most repeated, then the rarest."""
+    """The ``limit`` words to search for: of those in the index, the most repeated,
+    then the rarest (a word no article holds cannot rank anything)."""
     reader = snap.searcher.reader()
     df = {t: sum(reader.doc_frequency(f, t) for f in TEXT_FIELDS) for t in counts}
-    return set(sorted(counts, key=lambda t: (-counts[t], df[t], t))[:limit])
+    return set(sorted(counts, key=lambda t: (not df[t], -counts[t], df[t], t))[:limit])
 
 
 def _pruned(q: query.Query, keep: set[str]) -> query.Query | None:
