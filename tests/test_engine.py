@@ -72,6 +72,38 @@ def test_a_killed_reindex_leaves_the_old_index_intact(data_dir):
     assert [p.name for p in data_dir.index_root.glob("gen-*")] == ["gen-000100"]
 
 
+def test_two_index_workers_build_the_same_index_as_one(data_dir, tmp_path):
+    with Store(data_dir.store_path) as store:
+        articles = list(store)
+    one, two = tmp_path / "one", tmp_path / "two"
+    engine.build(one, articles, procs=1)
+    engine.build(two, articles, procs=2)
+    backends = engine.WhooshBackend(one), engine.WhooshBackend(two)
+    for q in ["invasion", "lebanon", "", "talks -cairo", "ceasefire OR austin"]:
+        request = engine.EngineQuery(query=parse(q) if q else None, text=q, limit=100)
+        first, second = ({h.id: round(h.score or 0, 6) for h in b.search(request).hits}
+                         for b in backends)
+        assert first == second
+    assert backends[1].stats()["documents"] == len(articles)
+    for b in backends:
+        b.close()
+
+
+def test_a_failing_index_worker_fails_the_build_and_loses_nothing(data_dir):
+    from whoosh import index
+    from indexer.engine.schema import make_schema
+    from indexer.engine.writing import build_parallel
+    live = current_generation(data_dir.index_root)
+    folder = data_dir.index_root / "gen-000050"
+    folder.mkdir()
+    ix = index.create_in(folder, make_schema())
+    docs = [{"id": f"d{n}", "title": "fine"} for n in range(500)] + [{"id": "bad", "title": 5}]
+    with pytest.raises(RuntimeError, match="index worker"):
+        build_parallel(ix, docs, 2)
+    assert current_generation(data_dir.index_root) == live
+    assert ids(fresh(data_dir)) == {"a1", "a2", "a3", "a4", "a5"}
+
+
 def test_no_index_yet_is_a_clear_error(tmp_path):
     svc = SearchService(str(tmp_path / "empty"))
     with pytest.raises(IndexUnavailable, match="run `newsdesk index` first"):

@@ -16,6 +16,7 @@ from ..articles import Article
 from ..errors import NewsdeskError
 from .schema import make_schema, to_document
 from .types import WriteReport
+from .writing import BuildWriter, build_parallel
 
 
 def _generations(root: Path) -> list[Path]:
@@ -95,12 +96,6 @@ def write_lock(root: Path):
             _held.remove(entry)
 
 
-def _writer(ix, procs: int):
-    if procs > 1:
-        return ix.writer(procs=procs, multisegment=True, limitmb=256)
-    return ix.writer(limitmb=256)
-
-
 def build(root: Path, articles: Iterable[Article], *, procs: int | None = None) -> WriteReport:
     """Write every article into a fresh generation, then swap it in atomically.
 
@@ -115,16 +110,11 @@ def build(root: Path, articles: Iterable[Article], *, procs: int | None = None) 
         number = int(gens[-1].name.split("-")[1]) + 1 if gens else 1
         gen = root / f"gen-{number:06d}"
         gen.mkdir()
-        ix = index.create_in(gen, make_schema())
-        writer = _writer(ix, procs)
         report = WriteReport(gen.name, rebuilt=True)
         try:
-            for article in articles:
-                writer.add_document(**to_document(article))
-                report.added += 1
-            writer.commit()
+            ix = index.create_in(gen, make_schema())
+            report.added = _write_all(ix, (to_document(a) for a in articles), procs)
         except BaseException:
-            writer.cancel()
             shutil.rmtree(gen, ignore_errors=True)
             raise
         _set_current(root, gen)
@@ -134,6 +124,22 @@ def build(root: Path, articles: Iterable[Article], *, procs: int | None = None) 
         if live:
             shutil.rmtree(live, ignore_errors=True)  # open readers keep their files (POSIX)
         return report
+
+
+def _write_all(ix, docs, procs: int) -> int:
+    if procs > 1:
+        return build_parallel(ix, docs, procs)
+    writer = BuildWriter(ix)
+    count = 0
+    try:
+        for doc in docs:
+            writer.add_document(**doc)
+            count += 1
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    return count
 
 
 def indexed_hashes(ix) -> dict[str, str]:
@@ -164,7 +170,7 @@ def update(root: Path, store_hashes: dict[str, str], fetch) -> WriteReport:
         report = WriteReport(gen.name)
         if not (changed or gone):
             return report
-        writer = _writer(ix, 1)
+        writer = BuildWriter(ix)
         try:
             for article_id in gone:
                 writer.delete_by_term("id", article_id)

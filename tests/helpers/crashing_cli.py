@@ -13,7 +13,7 @@ WINDOW (N is its seeded count):
 ``toc-bytes``          after N bytes of the new table of contents (the temp TOC)
 ``toc-before-rename``  the new TOC is complete, just before it is renamed into place
 ``toc-after-rename``   just after the rename, before Whoosh deletes the files it replaced
-``enqueue``            after the N-th batch handed to Whoosh's writer processes
+``enqueue``            after the N-th batch handed to the index worker processes
 ``store-insert``       at the N-th INSERT of a store transaction, before it runs
 ``count``              no kill: write the bytes each kind of file got to REPORT (JSON)
 
@@ -21,7 +21,7 @@ REPORT is a path, or ``-`` for none.
 
 A partial write is flushed before the kill, so the file on disk ends exactly
 there (the worst state a crash can leave).  Only this process kills itself:
-Whoosh's forked writer processes inherit the patches but never act on them.
+the forked index workers inherit the patches but never act on them.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ import sqlite3
 import sys
 
 from whoosh.filedb.filestore import FileStorage
-from whoosh.multiproc import MpWriter
+from indexer.engine import writing
 
 MAIN = os.getpid()
 SEGMENT = re.compile(r"^MAIN_[0-9a-z]+\.")
@@ -104,14 +104,14 @@ def rename_file(self, oldname, newname, safe=False):
         die()
 
 
-original_enqueue = MpWriter._enqueue
+original_put = writing._put
 batches = 0
 
 
-def enqueue(self):
+def put(jobs, item, workers):
     global batches
-    original_enqueue(self)
-    batches += 1
+    original_put(jobs, item, workers)
+    batches += item is not None
     if window == "enqueue" and batches >= limit:
         die()
 
@@ -135,7 +135,8 @@ def connect(*args, **kwargs):
 
 FileStorage.create_file = create_file
 FileStorage.rename_file = rename_file
-MpWriter._enqueue = enqueue
+writing._put = put
+writing.BATCH = 50  # the trials' few hundred articles span several batches
 sqlite3.connect = connect
 
 if window == "count" and report_path:
