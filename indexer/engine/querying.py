@@ -227,17 +227,18 @@ def _scores(snap, weights: dict[str, float], fields: dict[str, tuple[str, ...]],
 
 def _feedback(snap, weights: dict[str, float], fields: dict[str, tuple[str, ...]],
               matches: np.ndarray, scores: np.ndarray, r: Ranking) -> dict[str, float]:
-    """RM3: the query's weights mixed with the words most typical of its best articles.
+    """RM3: the words most typical of the query's best articles, weighted as they
+    join the query (the typed words keep 1 - ``feedback_weight`` of it; see _ranked).
 
     The ``feedback_docs`` best first-pass matches each give their words' share of
     their text (title and the first ``feedback_chars`` of the body, analyzed as
     indexed), weighted by the article's share of those articles' scores; the
     ``feedback_terms`` heaviest words, normalised, get ``feedback_weight`` of the
-    new query and the original words (normalised) the rest."""
+    new query.  Empty when no article scored."""
     best = [i for i in _top(scores, matches, r.feedback_docs) if scores[i] > 0]
     total = float(scores[best].sum()) if best else 0.0
     if not total:
-        return weights
+        return {}
     model: dict[str, float] = {}
     for i in best:
         stored = snap.searcher.stored_fields(int(matches[i]))
@@ -253,11 +254,7 @@ def _feedback(snap, weights: dict[str, float], fields: dict[str, tuple[str, ...]
               if word in weights or reader.doc_frequency("body", word) <= common]
     chosen = chosen[:r.feedback_terms]
     fed = sum(v for _, v in chosen)
-    typed = sum(weights.values())
-    mixed = {t: (1 - r.feedback_weight) * w / typed for t, w in weights.items()}
-    for word, v in chosen:
-        mixed[word] = mixed.get(word, 0.0) + r.feedback_weight * v / fed
-    return mixed
+    return {word: r.feedback_weight * v / fed for word, v in chosen}
 
 
 def _ranked(snap, weights, fields, matches: np.ndarray, need: int, r: Ranking,
@@ -266,14 +263,18 @@ def _ranked(snap, weights, fields, matches: np.ndarray, need: int, r: Ranking,
     first); with ``feedback``, re-ranked by the RM3-expanded query."""
     scores = _scores(snap, weights, fields, matches, r)
     if feedback and len(matches) > 1:
-        mixed = _feedback(snap, weights, fields, matches, scores, r)
-        if mixed is not weights:
+        added = _feedback(snap, weights, fields, matches, scores, r)
+        if added:
             # the expanded query re-ranks the first pass's best (at least the page):
-            # every match was scored once; the second pass stays bounded on big corpora
+            # every match was scored once; the second pass stays bounded on big corpora.
+            # BM25F is a sum over words, so the typed words' part is the first pass's,
+            # scaled to their share (1 - feedback_weight, normalised): only the
+            # feedback words are scored again
             pool = np.sort(_top(scores, matches, max(need, r.feedback_rerank)))
             matches = matches[pool]
-            scores = _scores(snap, mixed, {**{t: TEXT_FIELDS for t in mixed}, **fields},
-                             matches, r)
+            scores = ((1 - r.feedback_weight) / sum(weights.values()) * scores[pool]
+                      + _scores(snap, added, {**{t: TEXT_FIELDS for t in added}, **fields},
+                                matches, r))
     best = _top(scores, matches, need)
     return [(int(matches[i]), float(scores[i])) for i in best]
 
