@@ -19,6 +19,7 @@ Whoosh does).
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import queue
 from collections.abc import Iterable
 
@@ -79,8 +80,12 @@ def _work(storage, indexname: str, jobs, results) -> None:
         if segment is None:
             writer._close_segment()
         results.put(("ok", segment))
-    except BaseException as exc:  # the parent fails the build with this
-        results.put(("error", f"{type(exc).__name__}: {exc}"))
+    except BaseException as exc:  # the parent fails the build with this very error
+        try:
+            pickle.dumps(exc)
+        except Exception:
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        results.put(("error", exc))
         raise
 
 
@@ -144,7 +149,7 @@ def _result(results, workers):
             _check(workers)
             continue
         if status != "ok":
-            raise RuntimeError(f"an index worker failed: {value}")
+            raise value  # as the worker raised it (a full disk stays an OSError)
         return value
 
 
