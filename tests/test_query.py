@@ -9,15 +9,24 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from whoosh import index
+from whoosh import index, qparser
 
 from conftest import SAMPLE
 
 from indexer import DataDir, pipeline
 from indexer.engine import current_generation
-from indexer.engine.schema import make_parser
 from indexer.engine.translate import to_whoosh
 from indexer.query import All, Any, Exclude, Phrase, Word, parse, to_text, words
+
+
+def make_parser(schema) -> qparser.QueryParser:
+    """Whoosh's own parser configured for our syntax: the oracle for ``to_whoosh``."""
+    parser = qparser.MultifieldParser(["title", "body"], schema, group=qparser.AndGroup)
+    parser.remove_plugin_class(qparser.BoostPlugin)
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    parser.remove_plugin_class(qparser.FieldsPlugin)
+    parser.add_plugin(qparser.FieldsPlugin(r"(?P<text>title|body|source):(?=\S)"))
+    return parser
 
 
 @pytest.mark.parametrize("text, tree", [

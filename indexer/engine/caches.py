@@ -30,7 +30,7 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from .schema import FACETS, TEXT_FIELDS, make_parser
+from .schema import FACETS, TEXT_FIELDS
 from .speller import Speller
 from .storage import MappedStorage
 
@@ -368,7 +368,6 @@ class Snapshot:
                         for f in TEXT_FIELDS}
         self.average = {f: searcher.avg_field_length(f) or 1 for f in TEXT_FIELDS}
         self.doc_count = searcher.doc_count_all()
-        self.parser = make_parser(self.schema)
         self.terms = ByteLRU()
         self._speller: Speller | None = None
         self._speller_lock = threading.Lock()
@@ -444,7 +443,6 @@ class Generation:
         self.storage = MappedStorage(path)
         self.ix = FileIndex(self.storage, schema=None, indexname=_DEF_INDEX_NAME)
         self.snapshot = Snapshot(self.ix, self.storage)
-        self.lock = threading.Lock()  # kept for callers that still take it; queries do not
         self._refresh_lock = threading.Lock()
         self.built = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
 
@@ -456,10 +454,6 @@ class Generation:
     @property
     def facets(self) -> FacetCache:
         return self.snapshot.facets
-
-    @property
-    def parser(self):
-        return self.snapshot.parser
 
     @property
     def speller(self) -> Speller:

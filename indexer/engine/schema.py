@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 
-from whoosh import qparser
 from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
@@ -50,14 +49,3 @@ def to_document(article: Article) -> dict:
         "url": article.url,
         "officials_json": json.dumps([o.to_json() for o in article.officials]),
     }
-
-
-def make_parser(schema) -> qparser.QueryParser:
-    """Whoosh's own parser for our syntax: the oracle the tests compare
-    :mod:`.translate` with (searches never use it)."""
-    parser = qparser.MultifieldParser(["title", "body"], schema, group=qparser.AndGroup)
-    parser.remove_plugin_class(qparser.BoostPlugin)
-    parser.add_plugin(qparser.PlusMinusPlugin())
-    parser.remove_plugin_class(qparser.FieldsPlugin)
-    parser.add_plugin(qparser.FieldsPlugin(r"(?P<text>title|body|source):(?=\S)"))
-    return parser

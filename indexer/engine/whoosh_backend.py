@@ -81,8 +81,7 @@ class WhooshBackend:
                         raise IndexUnavailable(f"cannot open the index at {path}: {exc}") from exc
                 else:
                     if old is not None:
-                        with old.lock:  # after any request still running on it
-                            old.close()
+                        old.close()  # a request still running on it keeps its maps
             else:
                 self._gen.refresh()
             self._checked = now
@@ -94,20 +93,18 @@ class WhooshBackend:
                    r.date_from, r.date_to, r.sort, r.offset, r.limit, r.facet_limit, r.timeline)
 
     def article(self, article_id: str) -> EngineHit | None:
-        gen = self.generation()
-        with gen.lock:
-            docnum = gen.searcher.document_number(id=article_id)
-            return make_hit(gen, docnum, None, set()) if docnum is not None else None
+        snap = self.generation().snapshot  # one immutable snapshot: no lock
+        docnum = snap.searcher.document_number(id=article_id)
+        return make_hit(snap, docnum, None, set()) if docnum is not None else None
 
     def more_like(self, article_id: str, top: int = 5) -> list[EngineHit]:
         """Articles whose key body terms are most like this one's (Whoosh's Bo1 model)."""
-        gen = self.generation()
-        with gen.lock:
-            docnum = gen.searcher.document_number(id=article_id)
-            if docnum is None:
-                return []
-            results = gen.searcher.more_like(docnum, "body", top=top, numterms=12)
-            return [make_hit(gen, hit.docnum, hit.score, set()) for hit in results]
+        snap = self.generation().snapshot  # one immutable snapshot, this thread's searcher
+        docnum = snap.searcher.document_number(id=article_id)
+        if docnum is None:
+            return []
+        results = snap.searcher.more_like(docnum, "body", top=top, numterms=12)
+        return [make_hit(snap, hit.docnum, hit.score, set()) for hit in results]
 
     def stats(self) -> dict:
         path = current_generation(self.root)
