@@ -157,6 +157,8 @@ def launch(cluster: Cluster, node: Node) -> None:
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     log.close()
     node.pid = proc.pid
+    if Path(cluster.dir, "cluster.json").exists():
+        cluster.save()  # a restarted node's new pid, so `cluster stop` finds it
 
 
 def start(directory: str | os.PathLike, nodes: int = 3, api_key: str | None = None,

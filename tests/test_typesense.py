@@ -33,6 +33,9 @@ def ts_cluster(tmp_path_factory):
     found = local.start(directory, nodes=3)
     yield found
     local.stop(directory)
+    for node in found.nodes:  # and any node a test restarted, whatever cluster.json says
+        local.kill(node)
+    assert not any(local.alive(n) for n in found.nodes)
 
 
 @pytest.fixture(scope="module")
