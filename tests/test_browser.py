@@ -275,6 +275,46 @@ def test_facet_filter_box_and_show_more(page):
     assert visible and all("Blinken" in v for v in visible)
 
 
+def _in_viewport(pg, selector: str) -> bool:
+    return pg.evaluate("""sel => { const r = document.querySelector(sel).getBoundingClientRect();
+        return r.top >= -1 && r.bottom <= window.innerHeight && r.height > 0; }""", selector)
+
+
+def test_phone_filters_open_in_a_drawer_and_bring_back_the_results(browser, server):
+    phone = Page(browser, server, viewport={"width": 390, "height": 844}, is_mobile=True,
+                 has_touch=True)
+    pg = phone.page
+    try:
+        phone.goto(f"/?q={QUERY}")
+        before = phone.total()
+        toggle = pg.locator(".filters-toggle__link")
+        assert toggle.inner_text() == "Filters" and _in_viewport(pg, ".filters-toggle__link")
+        assert not pg.locator("#refine").is_visible()  # a drawer, not 3,000 px of facets
+        pg.locator(".pagination").scroll_into_view_if_needed()  # read down the results
+        assert not _in_viewport(pg, "#results-title")
+        assert _in_viewport(pg, ".filters-toggle__link")  # the control stays at hand
+        toggle.click()
+        assert pg.locator("#refine").is_visible() and toggle.get_attribute("aria-expanded") == "true"
+        box = pg.get_by_role("checkbox", name=re.compile("^United States"))
+        box.scroll_into_view_if_needed()
+        box.check()
+        _wait_for_params(phone, lambda q: q.get("country") == "US", "country=US")
+        assert phone.total() == 9 != before
+        assert _in_viewport(pg, "#results-title"), pg.evaluate(
+            "JSON.stringify([window.scrollY, window.innerHeight, document.querySelector('#results-title').getBoundingClientRect()])")
+        assert pg.evaluate("document.activeElement.id") == "results-title"
+        assert not pg.locator("#refine").is_visible()
+        assert pg.locator(".filters-toggle__link").inner_text() == "Filters (1)"
+        # the drawer closes with its button too, giving the focus back to the control
+        pg.locator(".filters-toggle__link").click()
+        pg.locator(".facets__close").click()
+        assert not pg.locator("#refine").is_visible()
+        assert pg.evaluate("document.activeElement.className") == "filters-toggle__link"
+        assert phone.errors == []
+    finally:
+        phone.close()
+
+
 # --- without JavaScript ----------------------------------------------------------------------
 
 def test_core_flow_without_javascript(nojs):

@@ -173,6 +173,17 @@ def test_toggling_a_country_narrows_and_shows_a_removable_chip(client):
     assert "2 articles" in html_of(client.get(chip["href"]))
 
 
+def test_the_filters_control_links_down_to_the_facets_and_counts_active_filters(client):
+    """On a phone the facets are far below: "Filters (n)" at the top links to them (JS
+    turns it into a drawer)."""
+    page = Page(html_of(client.get("/?q=israeli")))
+    toggle = page.link("Filters", cls="filters-toggle__link")
+    assert (toggle["text"], toggle["href"]) == ("Filters", "#refine")
+    text = html_of(client.get("/?q=israeli&country=US&country=IL&from=2024-01-01"))
+    assert Page(text).link("Filters (3)", cls="filters-toggle__link")["href"] == "#refine"
+    assert 'id="refine"' in text
+
+
 def test_several_values_or_within_a_facet_and_across_facets(client):
     page = Page(html_of(client.get("/?country=JP&country=DE")))
     assert "checked" in page.checkbox("Japan") and "checked" in page.checkbox("Germany")

@@ -67,8 +67,15 @@
         busy = null;
         root.classList.remove("is-loading");
         enhance();
+        root.classList.remove("filters-open");  // the fresh page has its drawer closed
         var again = focusId && document.getElementById(focusId);
-        if (again && focusId !== "q") {
+        if (opts.toResults) {  // a filter changed on a phone: show what it did
+          var title = $("#results-title") || $("#main");
+          if (title) {
+            title.focus({ preventScroll: true });
+            title.scrollIntoView({ block: "start", behavior: "instant" });
+          }
+        } else if (again && focusId !== "q") {
           again.focus();
         } else if (!opts.keepScroll) {
           var heading = $("#results-title") || $("#main");
@@ -95,20 +102,56 @@
     if (!isSearchUrl(url)) { return; }
     if (link.closest(".timeline") && timelineDrag.justDragged) { event.preventDefault(); return; }
     event.preventDefault();
-    navigate(url);
+    navigate(url, { toResults: narrow() && !!link.closest("#refine") });
   });
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.id !== "search") { return; }
     event.preventDefault();
-    navigate(cleanFormUrl(form));
+    navigate(cleanFormUrl(form), { toResults: narrow() });
   });
 
   document.addEventListener("change", function (event) {
     var box = event.target;
     if (box.matches && box.matches('.facet input[type="checkbox"]') && box.form) {
-      navigate(cleanFormUrl(box.form));  // the form's URL: this value toggled, back to page 1
+      // the form's URL: this value toggled, back to page 1; on a phone the facets sit
+      // far below (or in the drawer), so the results are brought into view
+      navigate(cleanFormUrl(box.form), { toResults: narrow() });
+    }
+  });
+
+  // --- phones: "Filters (n)" opens the facets as a drawer (without JS: a link down) ----
+  function narrow() {
+    return !!(window.matchMedia && window.matchMedia("(max-width: 800px)").matches);
+  }
+
+  function setDrawer(open) {
+    var panel = $("#refine");
+    var toggle = $(".filters-toggle__link");
+    if (!panel) { return; }
+    panel.classList.toggle("is-open", open);
+    root.classList.toggle("filters-open", open);
+    var close = $(".facets__close", panel);
+    if (close) { close.hidden = !open; }
+    if (toggle) { toggle.setAttribute("aria-expanded", open ? "true" : "false"); }
+    if (open) {
+      panel.scrollTop = 0;
+      if (close) { close.focus(); }
+    } else if (toggle) {
+      toggle.focus({ preventScroll: true });
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest && event.target.closest(".filters-toggle__link, .facets__close");
+    if (!target) { return; }
+    if (target.classList.contains("facets__close")) {
+      event.preventDefault();
+      setDrawer(false);
+    } else if (narrow()) {
+      event.preventDefault();
+      setDrawer(true);
     }
   });
 
@@ -146,6 +189,10 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.metaKey || event.ctrlKey || event.altKey) { return; }
+    if (event.key === "Escape" && root.classList.contains("filters-open")) {
+      setDrawer(false);
+      return;
+    }
     if (typing(document.activeElement)) {
       if (event.key === "Escape" && document.activeElement.id === "q") { document.activeElement.blur(); }
       return;
@@ -239,6 +286,11 @@
 
   function enhance() {
     active = -1;
+    var toggle = $(".filters-toggle__link");
+    if (toggle) {
+      toggle.setAttribute("role", "button");
+      toggle.setAttribute("aria-expanded", "false");
+    }
     enhanceFacetFilters();
     enhanceTimeline();
   }
