@@ -267,13 +267,17 @@ def entities(file, title, as_json, published):
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int, help="0: any free port.")
-@click.option("--workers", default=8, show_default=True, type=int, help="Server threads.")
+@click.option("--workers", default=8, show_default=True, type=int,
+              help="Server threads (per process).")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes sharing the port and the memory-mapped index: "
+                   "one per core uses every core.")
 @click.option("--base-url", metavar="URL",
               help="The site's public root for absolute links (Atom, OpenSearch), e.g. "
                    "https://news.example.org (default: http://HOST:PORT).")
 @click.option("--debug", is_flag=True, help="Flask's reloading debug server instead.")
 @click.pass_obj
-def serve(data, host, port, workers, base_url, debug):
+def serve(data, host, port, workers, processes, base_url, debug):
     """Serve the search site and JSON API.  Example: newsdesk serve --port 5000
 
     Waitress answers with limits (webapp/server.py LIMITS): a request line plus
@@ -281,7 +285,7 @@ def serve(data, host, port, workers, base_url, debug):
     closes after 30 s.
     """
     from webapp import create_app, site_url
-    from webapp.server import default_base_url, make_server
+    from webapp.server import default_base_url, listening_socket, make_server, serve_processes
     if base_url:
         try:
             base_url = site_url(base_url)
@@ -292,13 +296,29 @@ def serve(data, host, port, workers, base_url, debug):
                           "BASE_URL": base_url or default_base_url(host, port)})
         app.run(host=host, port=port, debug=True)
         return
-    app = create_app({"DATA_DIR": str(data.root), "ENGINE": data.engine})
-    server = make_server(app, host=host, port=port, threads=workers)
-    port = getattr(server, "effective_port", port)
-    app.config["BASE_URL"] = base_url or default_base_url(host, port)
-    click.echo(f"newsdesk on http://{host}:{port}/  (links: {app.config['BASE_URL']}/, "
-               f"data: {data.root})", err=True)
-    server.run()
+    config = {"DATA_DIR": str(data.root), "ENGINE": data.engine}
+    if processes == 1:
+        app = create_app(config)
+        server = make_server(app, host=host, port=port, threads=workers)
+        port = getattr(server, "effective_port", port)
+        app.config["BASE_URL"] = base_url or default_base_url(host, port)
+        _serving(host, port, app.config["BASE_URL"], data, 1)
+        server.run()
+        return
+    sock = listening_socket(host, port)
+    port = sock.getsockname()[1]
+    config["BASE_URL"] = base_url or default_base_url(host, port)
+
+    def run_one() -> None:
+        make_server(create_app(config), sockets=[sock], threads=workers).run()
+    _serving(host, port, config["BASE_URL"], data, processes)
+    serve_processes(run_one, processes)
+
+
+def _serving(host, port, base_url, data, processes: int) -> None:
+    more = f", {processes} processes" if processes > 1 else ""
+    click.echo(f"newsdesk on http://{host}:{port}/  (links: {base_url}/, "
+               f"data: {data.root}{more})", err=True)
 
 @cli.command()
 @click.option("--sources", "sources_file", type=click.Path(exists=True, dir_okay=False),

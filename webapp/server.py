@@ -15,6 +15,12 @@ patched: the classes are set on the server instances this module builds.
 """
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from waitress.channel import HTTPChannel
@@ -53,9 +59,10 @@ def make_server(app, host: str = "127.0.0.1", port: int = 5000, threads: int = 8
     override them and pass any other waitress setting); ``port=0`` picks a free port
     (see ``server.effective_port``).  Call ``.run()`` to serve, ``.close()`` to stop."""
     settings = {**LIMITS, "ident": "newsdesk", **options}
+    if "sockets" not in settings:
+        settings.update(host=host, port=port)
     sockets: dict = {}  # waitress's socket map: the listeners, then their channels
-    server = create_server(app, map=sockets, host=host, port=port, threads=threads,
-                           **settings)
+    server = create_server(app, map=sockets, threads=threads, **settings)
     # one listener per socket (several when a host name has several addresses)
     listeners = [d for d in sockets.values() if isinstance(d, BaseWSGIServer)]
     for listener in listeners:
@@ -73,3 +80,68 @@ def default_base_url(host: str, port: int) -> str:
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"http://{host}" + ("" if port == 80 else f":{port}")
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound, listening TCP socket for ``host:port`` (``port=0``: a free one), to be
+    shared by several server processes (``serve_processes``)."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(address)
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def serve_processes(run_one: Callable[[], None], processes: int) -> None:
+    """Run ``run_one`` (build an app and a server on the shared socket, serve) in
+    ``processes`` forked children, and wait; SIGINT/SIGTERM stop them all.
+
+    One Python process serves requests on one core at a time (the GIL); several
+    processes accepting on one socket use every core.  They share the index:
+    its files are memory-mapped read-only (``indexer.engine.storage``), so the
+    pages sit once in the page cache whatever the number of processes.  Each
+    child opens its own index on its first request and ends when this parent does.
+    """
+    parent = os.getpid()
+    children: list[int] = []
+    for _ in range(processes):
+        pid = os.fork()
+        if pid == 0:  # a server process
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+            def end_with_parent() -> None:
+                while os.getppid() == parent:
+                    time.sleep(0.5)
+                os._exit(0)
+            threading.Thread(target=end_with_parent, daemon=True).start()
+            try:
+                run_one()
+            finally:
+                os._exit(1)
+        children.append(pid)
+
+    def stop(signum, frame):  # noqa: ARG001
+        raise SystemExit(0)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while children:  # a child that dies is reported, the others keep serving
+            pid, status = os.wait()
+            children.remove(pid)
+            print(f"newsdesk: server process {pid} ended ({status})", flush=True)
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for pid in children:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
