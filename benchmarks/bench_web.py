@@ -14,10 +14,13 @@ free 127.0.0.1 port, and sends a bounded number of GET requests per scenario
 - ``api search``: ``/api/search?q=…`` with the query file's own filters.
 
 Each scenario gets a short untimed warm-up.  It prints requests, errors, p50/p95/p99,
-mean and requests/s per scenario.  Only 127.0.0.1 is ever contacted.
+mean and requests/s per scenario.  ``--clients 1,8`` runs each scenario with each
+count in turn and prints the throughput against the first count's (does the server
+use both cores?); ``--processes`` is ``newsdesk serve --processes``.  Only 127.0.0.1
+is ever contacted.
 
 Usage: .venv/bin/python benchmarks/bench_web.py [--data-dir DIR | --sample]
-           [--requests 600] [--clients 20] [--workers 8]
+           [--requests 600] [--clients 20 | --clients 1,8] [--workers 8] [--processes 1]
 """
 from __future__ import annotations
 
@@ -166,8 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", action="store_true",
                         help="build from corpus/sample instead of Reuters-21578")
     parser.add_argument("--requests", type=int, default=600, help="per scenario (600)")
-    parser.add_argument("--clients", type=int, default=20, help="concurrent clients (20)")
+    parser.add_argument("--clients", default="20",
+                        help="concurrent clients (20); a list (1,8) compares throughput")
     parser.add_argument("--workers", type=int, default=8, help="server threads (8)")
+    parser.add_argument("--processes", type=int, default=1, help="server processes (1)")
     args = parser.parse_args(argv)
 
     temp = None
@@ -180,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     log_path = (temp or Path(tempfile.gettempdir())) / f"bench-web-serve-{port}.log"
     log = open(log_path, "wb")  # noqa: SIM115 (open for the server's lifetime)
     proc = subprocess.Popen([*newsdesk(), "--data-dir", str(data), "serve", "--host", HOST,
-                             "--port", str(port), "--workers", str(args.workers)],
+                             "--port", str(port), "--workers", str(args.workers),
+                             "--processes", str(args.processes)],
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_up(port, proc)
@@ -193,18 +199,23 @@ def main(argv: list[str] | None = None) -> int:
             "faceted page": faceted_paths(port, queries),
             "api search": ["/api/search?" + urlencode([("q", q), *f]) for q, f in queries],
         }
-        print(f"newsdesk serve: {stats['indexed']:,} articles indexed, {args.workers} server "
-              f"threads; {args.clients} clients, {args.requests} requests per scenario, "
+        counts = [int(c) for c in str(args.clients).split(",")]
+        print(f"newsdesk serve: {stats['indexed']:,} articles indexed, {args.processes} "
+              f"process(es) x {args.workers} threads; {args.requests} requests per scenario, "
               f"{len(queries)} queries")
-        print(f"{'scenario':<14} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} "
-              f"{'p99 ms':>8} {'mean ms':>8} {'req/s':>7}")
+        print(f"{'scenario':<14} {'clients':>7} {'requests':>8} {'errors':>6} {'p50 ms':>8} "
+              f"{'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'req/s':>7} {'x first':>7}")
         for name, paths in scenarios.items():
-            run(port, paths, min(40, args.requests), args.clients)  # warm-up, untimed
-            r = run(port, paths, args.requests, args.clients)
-            print(f"{name:<14} {r['n']:>8} {len(r['errors']):>6} {r['p50']:>8.1f} "
-                  f"{r['p95']:>8.1f} {r['p99']:>8.1f} {r['mean']:>8.1f} {r['rps']:>7.1f}")
-            for why in r["errors"][:5]:
-                print(f"    error: {why}")
+            run(port, paths, min(40, args.requests), max(counts))  # warm-up, untimed
+            first = None
+            for clients in counts:
+                r = run(port, paths, args.requests, clients)
+                first = first or r["rps"]
+                print(f"{name:<14} {clients:>7} {r['n']:>8} {len(r['errors']):>6} "
+                      f"{r['p50']:>8.1f} {r['p95']:>8.1f} {r['p99']:>8.1f} {r['mean']:>8.1f} "
+                      f"{r['rps']:>7.1f} {r['rps'] / first:>6.2f}x")
+                for why in r["errors"][:5]:
+                    print(f"    error: {why}")
     finally:
         proc.terminate()
         try:
