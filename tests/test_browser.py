@@ -232,6 +232,43 @@ def test_paging_keyboard_and_article(page):
     assert name in pg.locator(".chip").inner_text()
 
 
+def test_article_keeps_the_search_previous_next_matches_and_back(page):
+    pg = page.page
+    page.goto(f"/?q={QUERY}")
+    titles = page.hit_titles()
+    pg.locator(".hit__title a").nth(9).click()  # the last of page 1
+    pg.wait_for_url(re.compile(r"/article/"))
+    assert pg.locator("h1").inner_text() == titles[9]
+    assert "Result 10 of 22" in pg.locator(".result-nav").inner_text()
+    assert pg.locator(".article__body mark.match").count() >= 1  # "minister" marked
+
+    pg.locator(".result-nav__next").click()  # on to page 2's first result
+    pg.wait_for_url(re.compile(r"hit=11"))
+    assert "Result 11 of 22" in pg.locator(".result-nav").inner_text()
+    assert pg.locator("h1").inner_text() not in titles
+    pg.locator(".result-nav__prev").click()
+    pg.wait_for_url(re.compile(r"hit=10"))
+    assert pg.locator("h1").inner_text() == titles[9]
+
+    marks = pg.locator(".article__body mark.match")
+    pg.locator(".next-match").click()
+    assert pg.locator("mark.match.is-current").count() == 1
+    assert marks.first.evaluate("m => m.classList.contains('is-current')")
+    assert _in_viewport(pg, "mark.match.is-current")
+    if marks.count() > 1:
+        pg.locator(".next-match").click()
+        assert marks.nth(1).evaluate("m => m.classList.contains('is-current')")
+        assert pg.locator(".next-match__position").inner_text() == f"2 of {marks.count()}"
+
+    pg.locator(".result-nav__back").click()  # the same results page, at the hit
+    pg.wait_for_url(re.compile(r"/\?q=minister#hit-10$"))
+    assert page.total() == 22 and page.hit_titles() == titles
+    pg.wait_for_function("""() => { const r = document.querySelector('#hit-10 .hit__title')
+        .getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }""",
+                         timeout=5000)  # (scrolling may be smooth)
+    assert pg.evaluate("document.activeElement.closest('.hit').id") == "hit-10"
+
+
 def test_timeline_click_and_drag(page):
     pg = page.page
     page.goto("/")
@@ -345,10 +382,13 @@ def test_core_flow_without_javascript(nojs):
     assert ("from", start) in nojs.params() and "page" not in dict(nojs.params())
     assert nojs.total() < 22
 
-    title = nojs.hit_titles()[0]
+    title, filtered = nojs.hit_titles()[0], nojs.params()
     pg.locator(".hit__title a").first.click()
     pg.wait_for_url(re.compile(r"/article/"))
     assert pg.locator("h1").inner_text() == title
+    pg.locator(".result-nav__back").click()  # back to the same results, filters and all
+    pg.wait_for_url(re.compile(r"/\?q="))
+    assert nojs.params() == filtered and nojs.hit_titles()[0] == title
 
 
 # --- screenshots -----------------------------------------------------------------------------

@@ -127,7 +127,7 @@ def test_search_page_shows_results(client):
     assert response.status_code == 200
     page = Page(html_of(response))
     title = page.link("US opposes Israeli ground invasion of Lebanon")
-    assert title["href"] == "/article/a1"
+    assert title["href"] == "/article/a1?q=ground+invasion&hit=1"  # keeps the search
     text = html_of(response)
     assert "<mark>ground</mark> <mark>invasion</mark>" in text
     assert "Example News" in text and "24 Sep 2024" in text
@@ -299,7 +299,60 @@ def test_article_paragraphs_authors_and_odd_ids(evil_client):
     assert Page(html_of(response)).json_twin() == "/api/articles/slashed/id%201"
     assert evil_client.get("/api/articles/slashed/id%201").get_json()["id"] == "slashed/id 1"
     page = Page(html_of(evil_client.get("/?q=ordinary")))
-    assert page.link("An ordinary article")["href"] == "/article/slashed/id%201"
+    assert page.link("An ordinary article")["href"] == "/article/slashed/id%201?q=ordinary&hit=1"
+
+
+def test_an_article_opened_from_results_leads_back_and_to_its_neighbours(client):
+    results = Page(html_of(client.get("/?q=israeli&per_page=1")))  # two results, two pages
+    first = [a for a in results.links if a["href"].startswith("/article/")][0]
+    assert params(first["href"]) == [("q", "israeli"), ("per_page", "1"), ("hit", "1")]
+    page = Page(html_of(client.get(first["href"])))
+    assert page.link("Results for “israeli”", cls="result-nav__back")["href"] == (
+        "/?q=israeli&per_page=1#hit-1")
+    assert not [a for a in page.links if "result-nav__prev" in (a.get("class") or "")]
+    after = page.link("Next ›", cls="result-nav__next")  # across the page boundary
+    assert params(after["href"])[-1] == ("hit", "2")
+    text = html_of(client.get(after["href"]))
+    assert "Result 2 of 2" in text
+    second = Page(text)
+    assert second.link("‹ Previous", cls="result-nav__prev")["href"] == first["href"]
+    assert second.link("Results for", cls="result-nav__back")["href"] == (
+        "/?q=israeli&page=2&per_page=1#hit-2")
+    assert not [a for a in second.links if "result-nav__next" in (a.get("class") or "")]
+    # the way back is the results page holding this article, anchored at its hit
+    back = html_of(client.get(second.link("Results for")["href"].split("#")[0]))
+    title = re.search(r"<h1>(.*?)</h1>", text).group(1)
+    assert 'id="hit-2"' in back and Page(back).link(title)["href"] == after["href"]
+
+
+def test_an_article_marks_the_searched_words_stemmed_too(client):
+    text = html_of(client.get("/article/a1?q=invasions+ceasefire+-yen&hit=1"))
+    assert '<mark class="match" id="m1">invasion</mark>' in text  # "invasions" stems alike
+    assert '<mark class="match" id="m2">ceasefire</mark>' in text
+    assert "2 matches for “invasions ceasefire -yen”" in text
+    assert Page(text).link("Next match", cls="next-match")["href"] == "#m1"
+    text = html_of(client.get("/article/a1?q=israeli+the&hit=1"))  # in an entity; no stop words
+    assert '<mark class="country match" id="m1" title="Israel">Israeli</mark>' in text
+    assert 'id="m2"' not in text
+    plain = html_of(client.get("/article/a1"))  # no search: entities only, "← Search"
+    assert 'class="match' not in plain and Page(plain).link("← Search")["href"] == "/"
+
+
+@pytest.mark.parametrize("query", ["hit=abc&q=israeli", "hit=1&sort=bogus", "hit=0",
+                                   "hit=999999999"])
+def test_a_broken_search_context_still_shows_the_article(client, query):
+    response = client.get(f"/article/a1?{query}")
+    assert response.status_code == 200
+    text = html_of(response)
+    assert "<h1>US opposes Israeli ground invasion of Lebanon</h1>" in text
+    assert "result-nav" not in text
+
+
+def test_a_stale_position_keeps_the_way_back_but_no_neighbours(client):
+    text = html_of(client.get("/article/a1?q=israeli&hit=2"))  # a1 is first, not second
+    page = Page(text)
+    assert page.link("Results for", cls="result-nav__back")["href"] == "/?q=israeli#hit-2"
+    assert "result-nav__next" not in text and "result-nav__prev" not in text
 
 
 def test_unknown_article_is_404(client):
@@ -368,6 +421,14 @@ def test_article_fields_are_escaped(evil_client):
     assert "Breaking &lt;script&gt;alert(1)&lt;/script&gt; news" in text
     text = html_of(evil_client.get("/?q=tag"))
     assert "a &lt;script&gt;alert(1)&lt;/script&gt; <mark>tag</mark>" in text
+
+
+def test_the_search_context_on_an_article_is_escaped(evil_client):
+    query = urlencode({"q": f"news {XSS_SCRIPT} {XSS_IMG}", "hit": "1"})
+    text = html_of(evil_client.get(f"/article/evil?{query}"))
+    assert "<script>alert" not in text and "<img src=x" not in text
+    assert "Results for “news &lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert '&lt;<mark class="match" id="m1">script</mark>&gt;' in text  # words marked, tags not
 
 
 def test_javascript_url_gets_no_link(evil_client):

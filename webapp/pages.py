@@ -16,9 +16,10 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, g, render_template, request, url_for
 
-from indexer import Official, SearchRequest, SearchResult
+from indexer import BadRequest, Official, SearchRequest, SearchResult
 from indexer.entities import country_name, extract, official_label
-from indexer.search import DEFAULT_PER_PAGE, SORTS
+from indexer.highlight import match_spans
+from indexer.search import DEFAULT_PER_PAGE, MAX_PAGE, SORTS
 
 from . import MAX_LINK_URL, query_url, service
 
@@ -321,9 +322,15 @@ def search():
     params = req.to_params()
     feed_params = [(k, v) for k, v in params if k not in ("sort", "page", "per_page")]
     compact = len(search_url(req)) > MAX_LINK_URL  # see hit_view
+    first = (req.page - 1) * req.per_page + 1
+    hits = [hit_view(req, h, compact) for h in result.hits]
+    for position, h in enumerate(hits, first):
+        # the article keeps this search (and the hit's place in it) unless that is huge
+        h["position"] = position
+        h["url"] = article_url(h["hit"].id, None if compact else req, position)
     return render_template(
         "search.html", req=req, result=result, json_twin=g.json_twin,
-        hits=[hit_view(req, h, compact) for h in result.hits],
+        hits=hits,
         facets=facet_view(result), chips=found, dates=date_facet(result),
         timeline=timeline_view(result), relax=relaxations(result, found),
         clear_all=search_url(SearchRequest(q=req.q, sort=req.sort, per_page=req.per_page)),
@@ -332,7 +339,7 @@ def search():
                 "url": search_url(replace(req, sort=s, page=1))} for s in SORTS],
         suggestion_url=(search_url(replace(req, q=result.suggestion, page=1))
                         if result.suggestion else None),
-        first=(req.page - 1) * req.per_page + 1,
+        first=first,
         default_per_page=DEFAULT_PER_PAGE,
         feeds={"atom": query_url(url_for("feeds.atom"), feed_params),
                "csv": query_url(url_for("feeds.csv_export"), params),
@@ -342,15 +349,73 @@ def search():
 
 # --- the article page -------------------------------------------------------------------------
 
+def article_url(article_id: str, req: SearchRequest | None = None, position: int = 0) -> str:
+    """The article page; with ``req``, carrying that search (its page left out) and the
+    hit's 1-based ``position`` in it, so the page can lead back and to its neighbours."""
+    path = url_for("pages.article", article_id=article_id)
+    if req is None or not position:
+        return path
+    return query_url(path, [*replace(req, page=1).to_params(), ("hit", str(position))])
+
+
+def search_context(args, article_id: str) -> dict[str, Any] | None:
+    """The search an article was opened from (``?q=…&hit=N``): the results page to go
+    back to, the previous and next results, and the query to mark.  None without one;
+    a context that no longer parses is dropped (the article still shows)."""
+    if "hit" not in args:
+        return None
+    try:
+        req = SearchRequest.from_params(args)
+        position = int(args.get("hit", ""))
+    except (BadRequest, ValueError):
+        return None
+    per_page = req.per_page
+    if not 1 <= position <= MAX_PAGE * per_page:
+        return None
+    page = (position - 1) // per_page + 1
+    req = replace(req, page=page)
+
+    def page_hits(n: int):
+        result = service().search(replace(req, page=n), facet_limit=0, timeline=False)
+        return result.total, result.hits
+
+    total, hits = page_hits(page)
+    at = position - 1 - (page - 1) * per_page
+    context = {"back_url": search_url(req) + f"#hit-{position}", "position": position,
+               "total": total, "q": req.q, "query": req.query, "prev": None, "next": None}
+    if at >= len(hits) or hits[at].id != article_id:
+        return context  # the results changed since: back still works, neighbours don't
+    before = after = None
+    if at > 0:
+        before = hits[at - 1]
+    elif page > 1:
+        before = (page_hits(page - 1)[1][-1:] or [None])[0]
+    if at + 1 < len(hits):
+        after = hits[at + 1]
+    elif position < total and page < MAX_PAGE:
+        after = (page_hits(page + 1)[1][:1] or [None])[0]
+    if before is not None:
+        context["prev"] = {"url": article_url(before.id, req, position - 1),
+                           "title": before.title or "(untitled)"}
+    if after is not None:
+        context["next"] = {"url": article_url(after.id, req, position + 1),
+                           "title": after.title or "(untitled)"}
+    return context
+
+
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
-def marked_paragraphs(title: str, body: str, year: int | None = None) -> list[list[dict]]:
-    """The body's paragraphs as segments ``{"text", "kind", "label"}``; ``kind`` is
-    "country" or "official" for the spans ``entities.extract`` gives as evidence, else None.
+def marked_paragraphs(title: str, body: str, year: int | None = None,
+                      matches: list[tuple[int, int]] = ()) -> list[list[dict]]:
+    """The body's paragraphs as segments ``{"text", "kind", "label", "match"}``; ``kind``
+    is "country" or "official" for the spans ``entities.extract`` gives as evidence, else
+    None; ``match`` numbers (from 1) the segments holding one of ``matches`` (the query's
+    words in the body), else None.
 
     Evidence offsets index ``title + "\\n\\n" + body``; overlapping spans keep the first
-    (officials win ties, being the longer, more specific mention).
+    (officials win ties, being the longer, more specific mention).  A query word inside
+    an entity's span marks that whole span as a match.
     """
     title, body = title or "", body or ""
     found = extract(title, body, year=year)
@@ -365,26 +430,52 @@ def marked_paragraphs(title: str, body: str, year: int | None = None) -> list[li
     kept, end = [], 0
     for s in spans:
         if s[0] >= end and 0 <= s[0] < s[1] <= len(body):
-            kept.append(s)
+            kept.append((*s, False))
             end = s[1]
+    if matches:
+        kept = _with_matches(kept, matches)
     paragraphs = []
     bounds = [(m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(body)]
     starts = [0] + [e for _, e in bounds]
     ends = [s for s, _ in bounds] + [len(body)]
+    number = 0
     for p_start, p_end in zip(starts, ends):
         segments, cursor = [], p_start
-        for s, e, kind, label in kept:
+        for s, e, kind, label, match in kept:
             if s < p_start or e > p_end:
                 continue
             if s > cursor:
-                segments.append({"text": body[cursor:s], "kind": None, "label": None})
-            segments.append({"text": body[s:e], "kind": kind, "label": label})
+                segments.append({"text": body[cursor:s], "kind": None, "label": None,
+                                 "match": None})
+            if match:
+                number += 1
+            segments.append({"text": body[s:e], "kind": kind, "label": label,
+                             "match": number if match else None})
             cursor = e
         if p_end > cursor:
-            segments.append({"text": body[cursor:p_end], "kind": None, "label": None})
+            segments.append({"text": body[cursor:p_end], "kind": None, "label": None,
+                             "match": None})
         if "".join(seg["text"] for seg in segments).strip():
             paragraphs.append(segments)
     return paragraphs
+
+
+def _with_matches(kept: list[tuple], matches: list[tuple[int, int]]) -> list[tuple]:
+    """``kept`` entity spans (sorted, disjoint) with the query-word spans merged in: an
+    entity holding a word becomes a match, a word outside every entity a span of its own."""
+    out, i = [], 0
+    entities = list(kept)
+    for s, e in sorted(matches):
+        while i < len(entities) and entities[i][1] <= s:
+            out.append(entities[i])
+            i += 1
+        if i < len(entities) and entities[i][0] < e:  # overlaps the next entity
+            entities[i] = (*entities[i][:4], True)
+            continue
+        if out and out[-1][1] > s:  # overlaps the one just passed
+            continue
+        out.append((s, e, None, None, True))
+    return out + entities[i:]
 
 
 @bp.get("/article/<path:article_id>")
@@ -398,8 +489,12 @@ def article(article_id: str):
     year = art.published.year if art.published else None
     url = art.url if art.url.strip().lower().startswith(SAFE_SCHEMES) else None
     similar = [h for h in service().more_like(art.id, MORE_LIKE + 1) if h.id != art.id]
+    context = search_context(request.args, art.id)
+    matches = match_spans(art.body or "", context["query"]) if context else []
+    paragraphs = marked_paragraphs(art.title, art.body, year, matches)
     return render_template(
-        "article.html", article=art, paragraphs=marked_paragraphs(art.title, art.body, year),
+        "article.html", article=art, paragraphs=paragraphs, context=context,
+        match_count=sum(1 for p in paragraphs for seg in p if seg["match"]),
         original_url=url, json_twin=g.json_twin,
         countries=[{"code": c, "name": country_name(c), "mentions": art.country_mentions.get(c),
                     "url": search_url(SearchRequest(country=(c,)))} for c in art.countries],

@@ -69,7 +69,12 @@
         enhance();
         root.classList.remove("filters-open");  // the fresh page has its drawer closed
         var again = focusId && document.getElementById(focusId);
-        if (opts.toResults) {  // a filter changed on a phone: show what it did
+        var anchor = url.hash && document.getElementById(decodeURIComponent(url.hash.slice(1)));
+        if (anchor) {  // e.g. back from an article to its hit in the results
+          var inner = $("a[href]", anchor) || anchor;
+          inner.focus({ preventScroll: true });
+          anchor.scrollIntoView({ block: "start" });
+        } else if (opts.toResults) {  // a filter changed on a phone: show what it did
           var title = $("#results-title") || $("#main");
           if (title) {
             title.focus({ preventScroll: true });
@@ -284,8 +289,27 @@
     });
   }
 
+  // --- the article page: "Next match" steps through the search words marked in the body --
+  function enhanceMatches() {
+    var next = $(".next-match");
+    var marks = $all(".article__body mark.match");
+    if (!next || !marks.length) { return; }
+    var position = $(".next-match__position");
+    var at = -1;
+    next.setAttribute("role", "button");
+    next.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (at >= 0) { marks[at].classList.remove("is-current"); }
+      at = (at + 1) % marks.length;
+      marks[at].classList.add("is-current");
+      marks[at].scrollIntoView({ block: "center" });
+      if (position) { position.textContent = (at + 1) + " of " + marks.length; }
+    });
+  }
+
   function enhance() {
     active = -1;
+    enhanceMatches();
     var toggle = $(".filters-toggle__link");
     if (toggle) {
       toggle.setAttribute("role", "button");
