@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from . import resolve
 from .articles import Article, Official, iso
 from .config import DataDir
 from .engine import FACETS, EngineHit, EngineQuery, open_backend
@@ -138,8 +139,10 @@ class SearchRequest:
             raise BadRequest(f"the query {q!r} has no words to search for")
         return cls(
             q=q,
-            country=tuple(dict.fromkeys(c.upper() for c in _getlist(params, "country"))),
-            official=tuple(dict.fromkeys(_getlist(params, "official"))),
+            # names, common forms, aliases and surnames resolve to codes and canonical names
+            country=tuple(dict.fromkeys(resolve.country(c) for c in _getlist(params, "country"))),
+            official=tuple(dict.fromkeys(resolve.official(o)
+                                         for o in _getlist(params, "official"))),
             source=tuple(dict.fromkeys(_getlist(params, "source"))),
             date_from=date_from, date_to=date_to, sort=sort,
             page=_int(params, "page", 1, 1, MAX_PAGE),
@@ -254,6 +257,10 @@ class SearchService:
             date_from=_day_start(req.date_from), date_to=_day_end(req.date_to),
             sort=req.sort, offset=(req.page - 1) * req.per_page, limit=req.per_page,
             facet_limit=facet_limit, timeline=timeline))
+        if not raw.total and (req.country or req.official):  # a value nothing holds: say so
+            everything = self.search(SearchRequest(per_page=1), facet_limit=None, timeline=False)
+            resolve.check_known(req, {name: [v.value for v in values]
+                                      for name, values in everything.facets.items()})
         facets = {}
         for name, counts in raw.facets.items():
             selected = set(getattr(req, name))
