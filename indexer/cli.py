@@ -169,8 +169,10 @@ def reindex(data, entities):
 
 @cli.command()
 @click.argument("q", required=False, default="")
-@click.option("--country", multiple=True, help="ISO code, e.g. LB (repeat for OR).")
-@click.option("--official", multiple=True, help='Canonical name, e.g. "Lloyd Austin".')
+@click.option("--country", multiple=True,
+              help='ISO code or name, e.g. LB, "Saudi Arabia" (repeat for OR).')
+@click.option("--official", multiple=True,
+              help='Name, alias or surname, e.g. "Lloyd Austin", nazer.')
 @click.option("--source", multiple=True, help="Source name, e.g. Reuters.")
 @click.option("--from", "date_from", help="Published on or after (YYYY-MM-DD).")
 @click.option("--to", "date_to", help="Published on or before (YYYY-MM-DD).")
@@ -258,6 +260,8 @@ def entities(file, title, as_json, published):
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
+    if not found["countries"] and not found["officials"]:
+        click.echo(f"no countries or officials found in {file}")
     for c in found["countries"]:
         click.echo(f"country  {c['code']}  {c['name']}  ({c['mentions']} mentions)")
     for o in found["officials"]:

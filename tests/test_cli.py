@@ -194,3 +194,40 @@ def test_no_bytes_give_a_traceback_and_later_files_still_import(tmp_path):
     assert result.exception is None or isinstance(result.exception, SystemExit)  # no error raised
     assert "Traceback" not in result.output
     assert result.output.strip().splitlines()[-1] == "3 files: 1 added, 0 updated, 0 unchanged, 2 skipped"
+
+
+def test_countries_and_officials_resolve_from_names_aliases_and_surnames(data_dir):
+    def total(*args):
+        return json.loads(run("search", *args, "--json", data=data_dir.root).output)["total"]
+    assert total("--country", "LB") == 2
+    assert total("--country", "Lebanon") == total("--country", "lbn") == 2
+    assert total("--country", "the united states") == total("--country", "USA") == 2
+    assert total("--official", "gallant") == total("--official", "Yoav Gallant") == 1
+    assert total("--official", "KISHIDA") == 1
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--country", "XX"], "Error: no country 'XX'; it has e.g. "),
+    (["--country", "Lebanonn"], "Error: no country 'Lebanonn'; did you mean Lebanon (LB)"),
+    (["--official", "Galant"], "Error: no official 'Galant' in the index; did you mean "
+                               "'Yoav Gallant'?"),
+    (["--official", "nobody at all"], "Error: no official 'nobody at all' in the index"),
+])
+def test_a_filter_value_matching_nothing_says_so_with_suggestions(data_dir, args, message):
+    result = run("search", "rates", *args, data=data_dir.root, ok=False)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), result.output
+
+
+def test_a_real_country_with_no_articles_is_no_error(data_dir):
+    out = run("search", "--country", "Saudi Arabia", "--json", data=data_dir.root).output
+    assert json.loads(out)["total"] == 0  # a country, just not in this corpus
+
+
+def test_entities_on_a_text_with_none_says_so(tmp_path):
+    story = tmp_path / "plain.txt"
+    story.write_text("Weather\n\nIt rained all day and the river rose.")
+    out = run("entities", story).output
+    assert out.strip() == f"no countries or officials found in {story}"
+    assert json.loads(run("entities", story, "--json").output) == {"countries": [], "officials": []}

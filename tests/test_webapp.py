@@ -256,6 +256,28 @@ def test_api_search_matches_the_service(client, service, query):
     assert data == expected
 
 
+def test_api_filters_take_names_and_refuse_values_that_match_nothing(client):
+    by_code = client.get("/api/search?country=LB").get_json()
+    assert by_code["total"] == 2
+    for value in ("Lebanon", "lebanon", "LBN"):
+        assert client.get(f"/api/search?country={value}").get_json()["hits"] == by_code["hits"]
+    assert client.get("/api/search?official=gallant").get_json()["total"] == 1
+    response = client.get("/api/search?country=XX")
+    assert response.status_code == 400
+    error = response.get_json()
+    assert error["status"] == 400 and error["error"].startswith("no country 'XX'; it has e.g. ")
+    response = client.get("/api/search?q=rates&country=Japn")
+    assert response.status_code == 400
+    assert "did you mean Japan (JP)" in response.get_json()["error"]
+    response = client.get("/api/search?official=Galant")
+    assert response.status_code == 400
+    assert response.get_json()["error"] == (
+        "no official 'Galant' in the index; did you mean 'Yoav Gallant'?")
+    page = client.get("/?country=XX")  # the page says it too, escaped
+    assert page.status_code == 400 and "no country &#39;XX&#39;" in html_of(page)
+    assert client.get("/api/search?country=SA").get_json()["total"] == 0  # real, just absent
+
+
 def test_api_search_contract_example(client):
     data = client.get("/api/search?q=ground+invasion").get_json()
     assert data["query"] == "ground invasion" and data["total"] == 2 and data["all_words"] == 1
@@ -730,7 +752,9 @@ def test_a_query_string_beyond_its_byte_cap_is_refused_unparsed_and_unechoed(cli
 
 def test_at_the_caps_every_chip_removes_just_its_value(client):
     from indexer.search import MAX_FACET_VALUES
-    query = [("q", "lebanon"), *many("country", MAX_FACET_VALUES, "Z"),
+    import pycountry  # real codes: a value naming no country is a 400 of its own
+    codes = sorted(c.alpha_2 for c in pycountry.countries)[:MAX_FACET_VALUES]
+    query = [("q", "lebanon"), *[("country", c) for c in codes],
              ("source", "Continental Wire"), ("page", "2")]
     response = client.get("/", query_string=query)
     assert response.status_code == 200
@@ -762,7 +786,8 @@ def test_no_results_tries_only_filters_whose_drop_can_find_more(client):
 
 def test_link_header_is_bounded_however_long_the_url(client, evil_client):
     from webapp import MAX_LINK_URL
-    query = [("q", "lebanon " + "y" * 900), *many("official", 50, "Official number ")]
+    query = [("q", "lebanon " + "y" * 900), ("official", "Yoav Gallant"),  # one that finds
+             *many("official", 49, "Official number ")]
     response = client.get("/", query_string=query)
     assert response.status_code == 200
     assert "Link" not in response.headers  # the <head> still links the twin
