@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 DATA   ?= data
+# the demo's own store and index, never mixed with what `newsdesk import` puts in ./data
+DEMO_DATA ?= data/demo
 PORT   ?= 5000
 
 .PHONY: demo test bench bench-web bench-scale eval-ranking browser screenshots audit stress clean
@@ -14,9 +16,9 @@ $(BIN)/newsdesk: pyproject.toml
 	touch $@
 
 demo: $(BIN)/newsdesk  ## index the bundled sample corpus and serve it on http://127.0.0.1:5000
-	$(BIN)/newsdesk --data-dir $(DATA) import jsonl corpus/sample/articles.jsonl
-	$(BIN)/newsdesk --data-dir $(DATA) index
-	$(BIN)/newsdesk --data-dir $(DATA) serve --port $(PORT)
+	$(BIN)/newsdesk --data-dir $(DEMO_DATA) import jsonl corpus/sample/articles.jsonl
+	$(BIN)/newsdesk --data-dir $(DEMO_DATA) index
+	$(BIN)/newsdesk --data-dir $(DEMO_DATA) serve --port $(PORT)
 
 test: $(BIN)/newsdesk  ## run the test suite
 	$(BIN)/python -m pytest -q
@@ -53,4 +55,4 @@ screenshots: browser  ## refresh docs/screenshots/ from the browser tests
 	NEWSDESK_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py -k screenshots
 
 clean:
-	rm -rf $(VENV) $(DATA) build *.egg-info
+	rm -rf $(VENV) $(DATA) $(DEMO_DATA) build *.egg-info
