@@ -225,6 +225,32 @@ def test_sort_dates_and_pagination(client):
     assert "5–5 of 5" in last and "Previous" in last
 
 
+def test_browsing_offers_no_relevance_sort(client):
+    text = html_of(client.get("/"))
+    nav = text[text.index('class="sort-links"'):text.index("</nav>", text.index('class="sort-links"'))]
+    assert "Relevance" not in nav
+    assert '<strong aria-current="true">Newest first</strong>' in nav
+    assert params(Page(nav + "</nav>").link("Oldest first")["href"]) == [("sort", "oldest")]
+    searched = html_of(client.get("/?q=rates"))
+    assert '<strong aria-current="true">Relevance</strong>' in searched
+
+
+def test_every_count_on_the_page_has_thousands_separators(tmp_path):
+    many = [{"id": f"m{i}", "title": f"Story {i} about Lebanon", "body": "Beirut news.",
+             "source": "Wire", "published": "2024-09-24", "countries": ["LB"]}
+            for i in range(1001)]
+    data = make_data_dir(tmp_path, articles=many)
+    app = create_app({"TESTING": True, "DATA_DIR": str(data.root)})
+    try:
+        text = html_of(app.test_client().get("/"))
+    finally:
+        app.extensions["newsdesk"].engine.close()
+    assert Page(text).checkbox("Lebanon")["label"] == "Lebanon 1,001 articles"
+    assert "peak 1,001 / day" in text and "24 Sep 2024: 1,001 articles" in text
+    assert '<span class="facet__count">1,001</span>' in text  # the date facet
+    assert not re.search(r">\s*1001\b|\b1001 article", text)
+
+
 def test_did_you_mean_and_no_results(client):
     text = html_of(client.get("/?q=invasoin"))
     assert "Did you mean" in text

@@ -33,6 +33,20 @@ FACET_VISIBLE = 8   # shown before "show more"
 MORE_LIKE = 5
 
 
+@bp.app_template_filter("thousands")
+def thousands(n: int) -> str:
+    """A count as the page shows every count: 12,345."""
+    return f"{n:,}"
+
+
+def sort_links(req: SearchRequest) -> list[dict[str, Any]]:
+    """The sort orders to offer: relevance only for a query (browsing is newest first)."""
+    current = req.sort if req.q or req.sort != "relevance" else "newest"
+    return [{"value": s, "label": SORT_LABELS[s], "current": s == current,
+             "url": search_url(replace(req, sort=s, page=1))}
+            for s in SORTS if req.q or s != "relevance"]
+
+
 def search_url(req: SearchRequest) -> str:
     """The search page for ``req``."""
     base = g.get("search_base")
@@ -335,8 +349,7 @@ def search():
         timeline=timeline_view(result), relax=relaxations(result, found),
         clear_all=search_url(SearchRequest(q=req.q, sort=req.sort, per_page=req.per_page)),
         pages=pagination(result),
-        sorts=[{"value": s, "label": SORT_LABELS[s], "current": s == req.sort,
-                "url": search_url(replace(req, sort=s, page=1))} for s in SORTS],
+        sorts=sort_links(req),
         suggestion_url=(search_url(replace(req, q=result.suggestion, page=1))
                         if result.suggestion else None),
         first=first,
