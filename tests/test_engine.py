@@ -178,3 +178,11 @@ def test_search_hands_the_backend_the_parsed_tree_not_engine_syntax(service):
     assert ids(service, q="japan*") == ids(service, q="japan")
     assert ids(service, q="official_info:kishida") == ids(service, q="official info kishida")
     assert SearchRequest.from_params({"q": "oil OR gas"}).query == parse("oil OR gas")
+
+
+def test_the_backend_searches_the_tree_it_is_given_not_the_text(data_dir):
+    backend = engine.open_backend(data_dir)
+    request = engine.EngineQuery(query=parse("lebanon"), text="typed as something else",
+                                 limit=100)
+    assert {h.id for h in backend.search(request).hits} == {"a1", "a5"}
+    backend.close()

@@ -328,11 +328,13 @@ def _mask(size: int, docs) -> np.ndarray:
 
 
 def run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limit,
-         timeline=False) -> EngineResult:
+         timeline=False, tree: Node | None = None) -> EngineResult:
+    """One request.  ``tree`` is the query as the service parsed it (else ``text`` is
+    parsed here); ``text`` is what the user typed, for did-you-mean."""
     snap = _snapshot(gen)  # one immutable snapshot for the whole request: no lock
     cache = snap.facets
-    searching = bool(text)
-    q = parse(snap, text) if searching else query.Every()
+    searching = bool(text) or tree is not None
+    q = parse(snap, tree if tree is not None else text) if searching else query.Every()
     if searching and q is query.NullQuery:
         raise BadRequest(f"the query {text!r} has no words to search for")
     r = RANKING

@@ -88,9 +88,10 @@ class WhooshBackend:
             return self._gen
 
     def search(self, request: EngineQuery) -> EngineResult:
-        r = request
+        r = request  # the tree the service parsed; the typed text only for did-you-mean
         return run(self.generation(), r.text if r.query is not None else "", r.filters,
-                   r.date_from, r.date_to, r.sort, r.offset, r.limit, r.facet_limit, r.timeline)
+                   r.date_from, r.date_to, r.sort, r.offset, r.limit, r.facet_limit, r.timeline,
+                   tree=r.query)
 
     def article(self, article_id: str) -> EngineHit | None:
         snap = self.generation().snapshot  # one immutable snapshot: no lock
