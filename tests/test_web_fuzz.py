@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
 from urllib.parse import quote
 from xml.etree import ElementTree
 
@@ -49,7 +48,7 @@ IDS = [a["id"] for a in FUZZ_ARTICLES]
 
 def fuzz(target: str, **overrides):
     return settings(max_examples=EXAMPLES[target], derandomize=True, database=None,
-                    deadline=timedelta(seconds=5), print_blob=True,
+                    deadline=None, print_blob=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture],
                     **overrides)
@@ -202,7 +201,7 @@ def test_feeds_and_exports_stay_well_formed(client, url, query):
        query=params())
 def test_facet_api_answers_any_name_and_parameters(client, name, query):
     response = client.get(f"/api/facets/{quote(name, safe='')}", query_string=query)
-    check(response, allowed=(200, 400, 404))
+    check(response, allowed=(200, 400, 404, 308))  # "/0": Werkzeug merges the slashes
     if name in ("country", "official", "source") and response.status_code == 200:
         assert response.get_json()["facet"] == name
 
