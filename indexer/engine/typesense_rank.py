@@ -18,19 +18,10 @@ from . import querying
 from .typesense_query import TEXT_FIELDS, analyze
 
 
-def query_words(terms) -> tuple[Counter, dict[str, tuple[str, ...]]]:
-    """How often each word was typed and the text fields it is searched in."""
-    per_field = Counter((f, t) for f, t in terms if f in TEXT_FIELDS)
-    counts: Counter = Counter()
-    fields: dict[str, tuple[str, ...]] = {}
-    for (f, t), n in per_field.items():
-        counts[t] = max(counts[t], n)
-        fields[t] = (*fields.get(t, ()), f)
-    return counts, fields
-
-
-def saturated(counts: Counter, k3: float) -> dict[str, float]:
-    return {t: (n * (k3 + 1) / (k3 + n) if k3 else 1.0) for t, n in counts.items()}
+# the embedded engine's own: how often each word was typed (and where it is searched),
+# and the saturation of repeated query words
+query_words = querying._query_words
+saturated = querying._saturated
 
 
 class Doc:
