@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -19,9 +20,52 @@ from .errors import NewsdeskError
 from .importers import FORMATS
 
 
-def _progress(total: int | None, unit: str):
-    from tqdm import tqdm
-    return tqdm(total=total, unit=unit, file=sys.stderr, disable=None, leave=False)
+class _Progress:
+    """A tqdm bar with total and ETA on a terminal; else one summary line at the end.
+
+    Both go to stderr, so stdout (and any --json there) stays clean.
+    ``update(n)`` counts ``n`` more done, ``total(n)`` sets the total once known,
+    ``also(n)`` counts a second quantity shown beside the first (import's articles).
+    """
+
+    def __init__(self, label: str, unit: str, total: int | None = None, also: str = ""):
+        from tqdm import tqdm
+        self.label, self.unit, self.also_unit = label, unit, also
+        self.done, self.extra, self.of = 0, 0, total
+        self.tty = bool(getattr(sys.stderr, "isatty", None) and sys.stderr.isatty())
+        self.started = time.monotonic()
+        self.bar = tqdm(total=total, unit=f" {unit}", desc=label, file=sys.stderr,
+                        disable=not self.tty, leave=False, dynamic_ncols=True)
+
+    def total(self, n: int) -> None:
+        self.of = n
+        self.bar.total = n
+        self.bar.refresh()
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        self.bar.update(n)
+
+    def also(self, n: int) -> None:
+        self.extra += n
+        self.bar.set_postfix_str(f"{self.extra:,} {self.also_unit}", refresh=False)
+
+    def files(self, done: int, total: int) -> None:
+        if self.of != total:
+            self.total(total)
+        self.update(done - self.done)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.close()
+        if self.tty or exc[0] is not None:
+            return
+        of = f" of {self.of:,}" if self.of is not None and self.of != self.done else ""
+        also = f", {self.extra:,} {self.also_unit}" if self.also_unit else ""
+        click.echo(f"{self.label}: {self.done:,}{of} {self.unit}{also} in "
+                   f"{time.monotonic() - self.started:.1f}s", err=True)
 
 
 class _Group(click.Group):
@@ -114,8 +158,9 @@ def import_(data, fmt, paths, **options):
     if options["published"]:
         from .articles import parse_date
         parse_date(options["published"])  # a bad date fails before anything is read
-    with _progress(None, "articles") as bar:
-        report = pipeline.import_files(data, fmt, paths, progress=bar.update, **options)
+    with _Progress("import", "files", also="articles") as bar:
+        report = pipeline.import_files(data, fmt, paths, progress=bar.also,
+                                       files_progress=bar.files, **options)
     _report_import(report, "files")
     _import_status(report, fmt, paths)
     return report
@@ -142,7 +187,8 @@ def index(data):
 
     Builds the index if there is none.  Example: newsdesk index
     """
-    report = pipeline.index(data)
+    with _Progress("index", "articles") as bar:
+        report = pipeline.index(data, progress=bar.update, total=bar.total)
     verb = "built" if report.rebuilt else "updated"
     click.echo(f"{verb} {report.generation}: {report.added} added, {report.updated} updated, "
                f"{report.deleted} deleted")
@@ -159,10 +205,11 @@ def reindex(data, entities):
     reindex leaves the old index as it was.  Example: newsdesk reindex --entities
     """
     if entities:
-        with _progress(None, "articles") as bar:
-            c = pipeline.retag(data, progress=bar.update)
+        with _Progress("retag", "articles") as bar:
+            c = pipeline.retag(data, progress=bar.update, total=bar.total)
         click.echo(f"entities: {c.updated} articles changed, {c.unchanged} unchanged")
-    report = pipeline.reindex(data)
+    with _Progress("reindex", "articles") as bar:
+        report = pipeline.reindex(data, progress=bar.update, total=bar.total)
     click.echo(f"built {report.generation}: {report.added} articles")
     return report
 
@@ -412,7 +459,7 @@ def normalize_(data):
     Use it after improving the normalizer; then `newsdesk index`.  Example: newsdesk normalize
     """
     from . import crawl as crawler
-    with _progress(None, "articles") as bar:
+    with _Progress("normalize", "articles") as bar:
         report = crawler.normalize_stored(data, progress=bar.update)
     _report_import(report, "WARC files")
     return report

@@ -18,23 +18,62 @@ from .importers import ImportReport, run_import
 from .store import Store, UpsertCounts
 
 
+Progress = Callable[[int], None]  # called with how many more items are done
+Total = Callable[[int], None]  # called once with how many items there are to do, when known
+
+
 def import_files(data: DataDir, fmt: str, paths: Iterable[str | Path], *,
-                 progress: Callable[[int], None] | None = None, **options) -> ImportReport:
-    """Read ``paths`` in format ``fmt`` into the store, tagging entities on the way."""
+                 progress: Progress | None = None,
+                 files_progress: Callable[[int, int], None] | None = None,
+                 **options) -> ImportReport:
+    """Read ``paths`` in format ``fmt`` into the store, tagging entities on the way.
+
+    ``progress(n)`` gets each batch of articles written; ``files_progress(done,
+    total)`` the files read so far out of all of them.
+    """
     with Store(data.ensure().store_path) as store:
-        return run_import(store, fmt, paths, tagger=tag, progress=progress, **options)
+        return run_import(store, fmt, paths, tagger=tag, progress=progress,
+                          files_progress=files_progress, **options)
 
 
-def index(data: DataDir) -> engine.WriteReport:
-    """Bring the index up to the store: only new, changed and deleted articles."""
+def count(data: DataDir) -> int:
+    """How many articles the store holds (the total for reindex and retag progress)."""
+    with Store(data.ensure().store_path) as store:
+        return store.count()
+
+
+def _counted(articles: Iterable, progress: Progress | None) -> Iterator:
+    """``articles`` unchanged, calling ``progress(1)`` as each one is taken."""
+    for article in articles:
+        yield article
+        progress and progress(1)
+
+
+def index(data: DataDir, *, progress: Progress | None = None,
+          total: Total | None = None) -> engine.WriteReport:
+    """Bring the index up to the store: only new, changed and deleted articles.
+
+    ``total(n)`` is told how many articles the backend asks for (the new and
+    changed ones) and ``progress(1)`` is called as each is fetched.
+    """
     with Store(data.ensure().store_path) as store, _backend(data) as backend:
-        return backend.update(store.hashes(), store.get_many)
+        def fetch(ids):
+            ids = list(ids)
+            total and total(len(ids))
+            return _counted(store.get_many(ids), progress)
+        return backend.update(store.hashes(), fetch)
 
 
-def reindex(data: DataDir, *, procs: int | None = None) -> engine.WriteReport:
-    """Rebuild the whole index into a new generation and swap it in atomically."""
+def reindex(data: DataDir, *, procs: int | None = None, progress: Progress | None = None,
+            total: Total | None = None) -> engine.WriteReport:
+    """Rebuild the whole index into a new generation and swap it in atomically.
+
+    ``total(n)`` is told the store's article count, ``progress(1)`` called as
+    each article is read for the build.
+    """
     with Store(data.ensure().store_path) as store, _backend(data) as backend:
-        return backend.build(iter(store), procs=procs)
+        total and total(store.count())
+        return backend.build(_counted(store, progress), procs=procs)
 
 
 @contextmanager
@@ -46,10 +85,12 @@ def _backend(data: DataDir) -> Iterator[engine.SearchBackend]:
         backend.close()
 
 
-def retag(data: DataDir, progress: Callable[[int], None] | None = None) -> UpsertCounts:
+def retag(data: DataDir, progress: Progress | None = None,
+          total: Total | None = None) -> UpsertCounts:
     """Re-run entity extraction over every stored article (no re-import)."""
     counts = UpsertCounts()
     with Store(data.ensure().store_path) as store:
+        total and total(store.count())
         batch = []
         for article in store:
             batch.append(tag(article))
@@ -58,6 +99,7 @@ def retag(data: DataDir, progress: Callable[[int], None] | None = None) -> Upser
                 progress and progress(len(batch))
                 batch = []
         counts += store.upsert(batch)
+        progress and progress(len(batch))
     return counts
 
 

@@ -231,3 +231,37 @@ def test_entities_on_a_text_with_none_says_so(tmp_path):
     out = run("entities", story).output
     assert out.strip() == f"no countries or officials found in {story}"
     assert json.loads(run("entities", story, "--json").output) == {"countries": [], "officials": []}
+
+
+def test_long_commands_print_a_one_line_progress_summary_on_stderr_when_not_a_terminal(
+        data_dir, tmp_path):
+    """CliRunner is not a terminal: no bar, one summary line each, on stderr only."""
+    src = tmp_path / "more.jsonl"
+    src.write_text(json.dumps({"id": "b1", "title": "Yen slides", "body": "The yen fell.",
+                               "source": "Harbor Gazette", "published": "2024-06-01"}) + "\n")
+    imported = run("import", "jsonl", src, data=data_dir.root)
+    assert "import: 1 files, 1 articles in " in imported.stderr
+    assert "import:" not in imported.stdout and "\r" not in imported.stderr
+    assert imported.stdout.strip() == "1 files: 1 added, 0 updated, 0 unchanged, 0 skipped"
+    indexed = run("index", data=data_dir.root)
+    assert [line for line in indexed.stderr.splitlines() if line.startswith("index: ")] == [
+        indexed.stderr.strip()] and indexed.stderr.startswith("index: 1 articles in ")
+    assert indexed.stdout.startswith("updated gen-") and "index:" not in indexed.stdout
+    rebuilt = run("reindex", "--entities", data=data_dir.root)
+    assert rebuilt.stderr.splitlines()[0].startswith("retag: 6 articles in ")
+    assert rebuilt.stderr.splitlines()[1].startswith("reindex: 6 articles in ")
+    assert "retag:" not in rebuilt.stdout and "reindex:" not in rebuilt.stdout
+    assert rebuilt.stdout.splitlines()[-1].endswith(": 6 articles")
+    assert json.loads(run("stats", "--json", data=data_dir.root).stdout)["indexed"] == 6
+
+
+def test_progress_on_a_terminal_is_a_bar_with_total_not_the_summary(monkeypatch, capsys):
+    from indexer import cli as cli_module
+    monkeypatch.setattr(cli_module.sys.stderr, "isatty", lambda: True, raising=False)
+    with cli_module._Progress("reindex", "articles") as bar:
+        bar.total(4)
+        for _ in range(4):
+            bar.update(1)
+        assert bar.bar.total == 4 and bar.bar.n == 4 and not bar.bar.disable
+    err = capsys.readouterr().err
+    assert "reindex: 4 articles in" not in err and "0/4" in err  # the total, for the ETA

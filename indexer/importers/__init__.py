@@ -106,6 +106,7 @@ def read_file(fmt: str, path: Path, tagger: Callable[[Article], Article] | None,
 def run_import(store: Store, fmt: str, paths: Iterable[str | Path], *,
                tagger: Callable[[Article], Article] | None = None,
                progress: Callable[[int], None] | None = None, procs: int | None = None,
+               files_progress: Callable[[int, int], None] | None = None,
                **options) -> ImportReport:
     """Import ``paths`` in format ``fmt`` into ``store``; never stops on one bad file.
 
@@ -113,6 +114,8 @@ def run_import(store: Store, fmt: str, paths: Iterable[str | Path], *,
     when there are several files); the store is written by this process alone,
     in batches, each one transaction.  ``tagger`` fills in countries and
     officials for articles that have none (an exported JSONL keeps its own).
+    ``progress(n)`` is called with each batch of articles written, and
+    ``files_progress(done, total)`` once before reading and after each file.
     """
     reader(fmt)  # an unknown format fails before any work
     files = input_files(fmt, paths)
@@ -128,6 +131,8 @@ def run_import(store: Store, fmt: str, paths: Iterable[str | Path], *,
 
     work = partial(read_file, fmt, tagger=tagger, options=options)
     done = 0
+    if files_progress:
+        files_progress(0, len(files))
     with ExitStack() as stack:
         if procs > 1 and len(files) > 1:
             pool = stack.enter_context(ProcessPoolExecutor(
@@ -138,6 +143,8 @@ def run_import(store: Store, fmt: str, paths: Iterable[str | Path], *,
         try:
             for items in results:
                 done += 1
+                if files_progress:
+                    files_progress(done, len(files))
                 for item in items:
                     if isinstance(item, Skipped):
                         report.skipped.append(item)
