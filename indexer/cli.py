@@ -247,6 +247,8 @@ def search(data, q, as_json, date_from, date_to, **params):
             f", {result.all_words} with every word" if result.relaxed else "")
     click.echo(f"{result.total} articles{held} ({result.took_ms} ms)"
                + (f" — did you mean: {result.suggestion}?" if result.suggestion else ""))
+    if result.missing_words:
+        click.echo(f"No article contains: {', '.join(result.missing_words)}")
     for n, hit in enumerate(result.hits, (req.page - 1) * req.per_page + 1):
         day = hit.published.date().isoformat() if hit.published else "undated"
         where = f"{hit.source}, {day}, {','.join(hit.countries)}"

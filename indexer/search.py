@@ -19,8 +19,9 @@ from .articles import Article, Official, iso
 from .config import DataDir
 from .engine import FACETS, EngineHit, EngineQuery, open_backend
 from .entities import country_name, official_label
-from .errors import BadRequest, NotFound
-from .query import Node, parse
+from .errors import BadRequest, NewsdeskError, NotFound
+from .query import Node, Word, parse
+from .query import words as query_words
 from .store import Store
 
 SORTS = ("relevance", "newest", "oldest")
@@ -206,6 +207,7 @@ class SearchResult:
     timeline: list[tuple[str, int]] = field(default_factory=list)
     all_words: int | None = None     # of ``total``, how many hold every word (None: browsing)
     all_words_first: bool = False    # those come first, then the partial matches
+    missing_words: list[str] = field(default_factory=list)  # relaxed: words no article holds
 
     @property
     def pages(self) -> int:
@@ -221,6 +223,7 @@ class SearchResult:
             "suggestion": self.suggestion,
             "relaxed": self.relaxed,
             "all_words": self.all_words,
+            "missing_words": self.missing_words,
             "timeline": [{"period": period, "count": count} for period, count in self.timeline],
         }
 
@@ -269,9 +272,32 @@ class SearchService:
             # a selected value with no matches still shows, so it can be removed
             values += [FacetValue(v, self.label(name, v), 0, True) for v in selected - shown]
             facets[name] = values
+        missing = self._missing_words(req) if raw.relaxed else []
         took = round((time.perf_counter() - started) * 1000, 2)
         return SearchResult(req, raw.total, raw.hits, facets, raw.suggestion, took, raw.relaxed,
-                            raw.timeline, raw.all_words, raw.all_words_first)
+                            raw.timeline, raw.all_words, raw.all_words_first, missing)
+
+    def _missing_words(self, req: SearchRequest) -> list[str]:
+        """The query's words that no article (given the same filters and dates) contains.
+
+        One small count per distinct word (a single hit, one facet value, no
+        timeline); only asked when the result is relaxed, to say why.
+        """
+        missing, seen = [], set()
+        for word in query_words(req.query):
+            if word.lower() in seen:
+                continue
+            seen.add(word.lower())
+            try:
+                found = self.engine.search(EngineQuery(
+                    query=Word(word), filters=req.filters(),
+                    date_from=_day_start(req.date_from), date_to=_day_end(req.date_to),
+                    limit=1, facet_limit=1, timeline=False)).total
+            except NewsdeskError:  # a word the engine cannot search alone (a stop word)
+                continue
+            if not found:
+                missing.append(word)
+        return missing
 
     def more_like(self, article_id: str, top: int = 5) -> list[EngineHit]:
         """Similar articles from the index (for an article page's "more like this")."""

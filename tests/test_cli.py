@@ -265,3 +265,13 @@ def test_progress_on_a_terminal_is_a_bar_with_total_not_the_summary(monkeypatch,
         assert bar.bar.total == 4 and bar.bar.n == 4 and not bar.bar.disable
     err = capsys.readouterr().err
     assert "reindex: 4 articles in" not in err and "0/4" in err  # the total, for the ETA
+
+
+def test_search_says_which_words_no_article_contains(data_dir):
+    out = run("search", "interest blockchain smartphone", data=data_dir.root).stdout.splitlines()
+    assert out[0].startswith("2 articles, 0 with every word")
+    assert out[1] == "No article contains: blockchain, smartphone"
+    as_json = json.loads(run("search", "interest blockchain", "--json", data=data_dir.root).stdout)
+    assert as_json["missing_words"] == ["blockchain"] and as_json["total"] == 2
+    exact = run("search", "interest rates", data=data_dir.root).stdout
+    assert "No article contains" not in exact

@@ -949,3 +949,17 @@ def test_the_real_server_answers_hostile_gets_with_the_app_and_its_base_url(serv
     assert code == 200 and b"evil.example" not in body
     assert b'template="https://news.example.org/?q={searchTerms}"' in body
     assert_security_headers(headers)
+
+
+def test_a_loose_partial_match_names_the_words_no_article_contains(client):
+    text = html_of(client.get("/?q=interest+blockchain+smartphone"))
+    notice = re.search(r'<p class="notice"[^>]*>(.*?)</p>', text, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", notice).startswith(
+        "No article contains: blockchain, smartphone; showing articles that match")
+    assert "Bank of Japan holds interest rates" in text
+    api = client.get("/api/search?q=interest+blockchain+smartphone").get_json()
+    assert api["relaxed"] and api["missing_words"] == ["blockchain", "smartphone"]
+    # every word is in some article, just not together: the counted notice, nothing missing
+    both = client.get("/api/search?q=interest+lebanon").get_json()
+    assert both["relaxed"] and both["missing_words"] == []
+    assert "No article contains:" not in html_of(client.get("/?q=interest+lebanon"))
