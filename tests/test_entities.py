@@ -276,3 +276,11 @@ def test_plural_titles_and_no_hard_wired_senate_country():
     # a senator of Nigeria is Nigeria's, not the United States'
     assert officials("x", "ABUJA - Senator Ahmad Lawan moved a motion in Nigeria's Senate.",
                      published="2018-10-09") == {("Ahmad Lawan", "Senator", "NG")}
+
+
+def test_party_word_before_a_loose_head_still_gives_an_official():
+    got = officials("x", "INDIANAPOLIS - Republican Gov. Eric Holcomb spoke to teachers in Indiana.",
+                    published="2019-11-19")
+    assert ("Eric Holcomb", "Governor", "US") in got
+    # a company word before the head still blocks it
+    assert officials("x", "Exxon Chairman Lee Raymond spoke.", published="2019-11-19") == set()

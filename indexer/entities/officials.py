@@ -316,6 +316,9 @@ _PLURAL = re.compile(rf"\b(?P<title>Sens\.|Senators|Reps\.|Representatives)\s+(?
 
 _SENTENCE_WORDS = {"The", "Former", "Then", "But", "And", "When", "As", "Said", "Meanwhile",
                    "Earlier", "Later", "Yesterday", "Today", "If", "While", "After", "Before"}
+# party words qualify a loose head without making it a company's ("Republican Gov. Eric Holcomb",
+# "Kentucky GOP Gov. Matt Bevin")
+_PARTY_WORDS = {"Republican", "Democratic", "Democrat", "GOP", "Labour", "Conservative", "Liberal"}
 
 
 def _capitalised_word_before(text: str, start: int) -> bool:
@@ -324,7 +327,8 @@ def _capitalised_word_before(text: str, start: int) -> bool:
     if not m:
         return False
     word = m.group(1)
-    return word[0].isupper() and word[-1] not in ".:;,\"\u201c\u201d()" and word not in _SENTENCE_WORDS
+    return (word[0].isupper() and word[-1] not in ".:;,\"\u201c\u201d()" and word not in _SENTENCE_WORDS
+            and word not in _PARTY_WORDS)
 
 
 def _accept_role(role: str, qualified: bool, text: str, start: int, apposition: bool) -> bool:
