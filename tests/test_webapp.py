@@ -647,9 +647,62 @@ def test_csv_and_jsonl_exports(client, monkeypatch):
     response = client.get("/search.jsonl?q=interest+rates")
     lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
     assert {line["id"] for line in lines} == {"a2", "a4"} and HIT_KEYS <= lines[0].keys()
-    monkeypatch.setattr(feeds, "EXPORT_MAX", 3)  # exports are bounded
+    monkeypatch.setattr(feeds, "EXPORT_MAX", 3)  # JSON Lines is bounded; CSV has every row
     assert len(client.get("/search.jsonl").get_data(as_text=True).splitlines()) == 3
-    assert len(client.get("/search.csv").get_data(as_text=True).splitlines()) == 4
+    assert len(client.get("/search.csv").get_data(as_text=True).splitlines()) == 6
+
+
+def test_csv_streams_every_row_page_by_page_with_links_dates_and_snippets(client, monkeypatch):
+    monkeypatch.setattr(feeds, "CSV_PAGE", 2)  # 5 articles: three pages from the service
+    asked = []
+    real = feeds.export_hits
+
+    def spy(req, limit=None, per_page=100):
+        asked.append(per_page)
+        return real(req, limit, per_page)
+    monkeypatch.setattr(feeds, "export_hits", spy)
+    svc = client.application.extensions["newsdesk"]
+    pages = []
+    search = svc.search
+    monkeypatch.setattr(svc, "search", lambda req, **kw: pages.append(
+        (req.page, req.per_page)) or search(req, **kw))
+    response = client.get("/search.csv?sort=oldest")
+    assert response.is_streamed and asked == [2]
+    body = response.get_data(as_text=True)
+    assert pages == [(1, 2), (2, 2), (3, 2)]  # every page asked for, none cut off
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [r["id"] for r in rows] == ["a2", "a4", "a3", "a1", "a5"]
+    assert list(rows[0]) == feeds.CSV_COLUMNS
+    assert {"link", "date", "source", "countries", "officials", "snippet"} <= set(rows[0])
+    assert rows[3]["link"].endswith("/article/a1") and rows[3]["link"].startswith("http")
+    assert rows[3]["date"] == "2024-09-24" and rows[3]["source"] == "Example News"
+    assert rows[3]["officials"] == "Lloyd Austin; Yoav Gallant"
+    assert rows[3]["countries"] == "US IL LB" or sorted(rows[3]["countries"].split()) == [
+        "IL", "LB", "US"]
+    searched = list(csv.DictReader(io.StringIO(
+        client.get("/search.csv?q=ground+invasion").get_data(as_text=True))))
+    assert "ground invasion" in searched[0]["snippet"].lower()
+    assert "<mark>" not in searched[0]["snippet"] and "&" not in searched[0]["snippet"]
+
+
+@pytest.mark.parametrize("q,disposition", [
+    ("interest rates", 'attachment; filename="newsdesk-interest-rates.csv"'),
+    ("", 'attachment; filename="newsdesk-search.csv"'),
+    ('interest"; filename=evil.exe',
+     'attachment; filename="newsdesk-interest-filename-evil-exe.csv"'),
+    ("Zürich bank", 'attachment; filename="newsdesk-Z-rich-bank.csv"; '
+                    "filename*=UTF-8''newsdesk-Z%C3%BCrich-bank.csv"),
+])
+def test_csv_is_named_after_the_query(client, q, disposition):
+    response = client.get("/search.csv", query_string={"q": q})
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == disposition
+
+
+def test_a_bad_csv_query_is_a_400_before_streaming(client):
+    response = client.get("/search.csv?q=%3F%21")
+    assert response.status_code == 400
+    assert "no words to search for" in response.get_data(as_text=True)
 
 
 def test_csv_cells_are_not_formulas(tmp_path):

@@ -6,15 +6,18 @@ every text (titles, snippets, sources) is escaped by the serializer, never by ha
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from itertools import chain
 from datetime import datetime, timezone
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, stream_with_context
 
 from indexer import SearchRequest
 from indexer.articles import iso
@@ -48,16 +51,17 @@ def _params() -> list[tuple[str, str]]:
     return list(request.args.items(multi=True))
 
 
-def export_hits(req: SearchRequest, limit: int | None = None) -> Iterator:
-    """Up to ``limit`` (default ``EXPORT_MAX``) hits of ``req`` in its sort order."""
-    limit = EXPORT_MAX if limit is None else limit
-    per_page = MAX_PER_PAGE
+def export_hits(req: SearchRequest, limit: int | None = None,
+                per_page: int = MAX_PER_PAGE) -> Iterator:
+    """Up to ``limit`` (default ``EXPORT_MAX``; 0: every one) hits of ``req`` in its
+    sort order, asking the service for ``per_page`` at a time."""
+    limit = EXPORT_MAX if limit is None else limit or float("inf")
     page = 1
     sent = 0
     while sent < limit:
         result = service().search(replace(req, page=page, per_page=per_page),
                                   facet_limit=0, timeline=False)
-        for hit in result.hits[:limit - sent]:
+        for hit in (result.hits if limit == float("inf") else result.hits[:limit - sent]):
             yield hit
             sent += 1
         if page >= result.pages or not result.hits:
@@ -119,26 +123,60 @@ def _cell(value: str) -> str:
     return "'" + value if value.startswith(_CSV_FORMULA) else value
 
 
-CSV_COLUMNS = ["id", "published", "source", "title", "url", "countries", "officials", "score"]
+CSV_COLUMNS = ["id", "published", "source", "title", "url", "countries", "officials", "score",
+               "link", "date", "snippet"]
+CSV_PAGE = MAX_PER_PAGE  # hits fetched from the service per page while a CSV streams
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _plain(snippet: str) -> str:
+    """A hit's HTML snippet (escaped text, <mark>ed words) as plain text."""
+    return html.unescape(_TAG.sub("", snippet or ""))
+
+
+def export_filename(q: str, ext: str) -> str:
+    """A ``Content-Disposition`` naming the file after the query: ASCII ``filename``,
+    the words as typed in ``filename*`` (RFC 6266), "newsdesk-search" without a query."""
+    words = re.sub(r"[^\w]+", "-", q).strip("-_")[:60].strip("-_")
+    ascii_words = re.sub(r"[^A-Za-z0-9]+", "-", words).strip("-")
+    name = f"newsdesk-{ascii_words or 'search'}.{ext}"
+    header = f'attachment; filename="{name}"'
+    if words and words != ascii_words:
+        header += f"; filename*=UTF-8''{quote(f'newsdesk-{words}.{ext}', safe='')}"
+    return header
 
 
 @bp.get("/search.csv")
 def csv_export():
-    """A search's results as CSV (at most 1000 rows, in the search's sort order).
+    """Every hit of a search as CSV, streamed page by page, in the search's sort order.
 
+    Columns: ``CSV_COLUMNS`` (``link`` is the article's page here, ``url`` the
+    original); the file is named after the query.
     :raise 400: a bad parameter.
     """
     req = SearchRequest.from_params(request.args)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for hit in export_hits(req):
-        writer.writerow([_cell(v) for v in (
-            hit.id, iso(hit.published) or "", hit.source, hit.title, hit.url,
-            " ".join(hit.countries), "; ".join(o.get("name", "") for o in hit.officials),
-            "" if hit.score is None else f"{hit.score:.4f}")])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="newsdesk-search.csv"'})
+    hits = export_hits(req, limit=0, per_page=CSV_PAGE)
+    first = next(hits, None)  # the first page before any byte: a bad query is still a 400
+
+    def rows() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for hit in chain([first] if first else [], hits):
+            writer.writerow([_cell(v) for v in (
+                hit.id, iso(hit.published) or "", hit.source, hit.title, hit.url,
+                " ".join(hit.countries), "; ".join(o.get("name", "") for o in hit.officials),
+                "" if hit.score is None else f"{hit.score:.4f}",
+                external_url("pages.article", article_id=hit.id),
+                hit.published.date().isoformat() if hit.published else "",
+                _plain(hit.snippet))])
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+        yield out.getvalue()
+
+    return Response(stream_with_context(rows()), mimetype="text/csv",
+                    headers={"Content-Disposition": export_filename(req.q, "csv")})
 
 
 @bp.get("/search.jsonl")
