@@ -284,3 +284,12 @@ def test_party_word_before_a_loose_head_still_gives_an_official():
     assert ("Eric Holcomb", "Governor", "US") in got
     # a company word before the head still blocks it
     assert officials("x", "Exxon Chairman Lee Raymond spoke.", published="2019-11-19") == set()
+
+
+def test_title_and_surname_link_to_the_dated_table():
+    got = officials("x", "WASHINGTON - Jennifer Williams is an aide to Vice President Pence.",
+                    published="2019-11-19")
+    assert ("Mike Pence", "Vice President", "US") in got
+    # no one of that surname held the office then: nothing
+    assert not any(n == "Vice President Smith" or n.endswith("Smith") for n, _, _ in
+                   officials("x", "Vice President Smith of Acme spoke.", published="2019-11-19"))

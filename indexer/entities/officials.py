@@ -122,6 +122,34 @@ def _dated_person(name: str, when: str | None, year: int | None) -> tuple[dict, 
     return best
 
 
+@cache
+def _dated_surnames() -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for ps in dated()["by_key"].values():
+        for p in ps:
+            lst = out.setdefault(name_key(p.get("surname") or surname(p["name"])), [])
+            if p not in lst:
+                lst.append(p)
+    return out
+
+
+def _dated_by_title(name: str, role: str, when: str | None, year: int | None) -> dict | None:
+    """"Vice President Pence", "Chairman Schiff": the one person of the dated table with that
+    surname who held an office of that title on the date, else None."""
+    if not (when or year) or not role or " " in name.strip() or role.startswith("former "):
+        return None
+    head = canonical_role(role).split()[-1]
+    hits = []
+    for p in _dated_surnames().get(name_key(name), []):
+        r = dated_role(p, when, year)
+        if r is None or r[0].startswith("former "):
+            continue
+        held = canonical_role(r[0])
+        if held == canonical_role(role) or (canonical_role(role) == head and held.split()[-1] == head):
+            hits.append(p)
+    return hits[0] if len(hits) == 1 else None
+
+
 def _alt(words) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
@@ -389,7 +417,8 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
         name = _clean_name(text[span[0]:span[1]])
         if not name or name in _countries.gazetteer():
             continue
-        if qual is None and role.lower() in ("president", "vice president") and not _is_known(name, year):
+        if qual is None and role.lower() in ("president", "vice president") and not _is_known(name, year) \
+                and _dated_by_title(name, _title(role), when, year) is None:
             continue  # "President William Wrigley" of a company; heads of state come qualified or known
         inst, country = (qual[0], qual[1]) if qual else ("", "")
         role = _title(role)
@@ -509,6 +538,10 @@ def _merge(raw, text: str, mentions, main_country: str, line_country: str,
     known_of: dict[str, dict] = {}
     for start, end, name, role, country in raw:
         d = _dated_person(name, when, year) if (when or year) and " " in name else None
+        if d is None and " " not in name and not any(
+                name_key(surname(f)) == name_key(name) for f in full_names):
+            t = _dated_by_title(name, role, when, year)
+            d = (t, dated_role(t, when, year)) if t else None
         canon = d[0]["name"] if d else _canonical(name, role, full_names, year)
         if isinstance(canon, dict):
             known_of[canon["name"]] = canon
