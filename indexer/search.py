@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from . import resolve
+from . import timeline as periods
 from .articles import Article, Official, iso
 from .config import DataDir
 from .engine import FACETS, EngineHit, EngineQuery, open_backend
@@ -25,6 +26,7 @@ from .query import words as query_words
 from .store import Store
 
 SORTS = ("relevance", "newest", "oldest")
+TIMELINES = ("count", "share")  # bars of matches, or of matches as a share of all articles
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 DEFAULT_PER_PAGE = 10
@@ -116,6 +118,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    timeline: str = "count"
     query: Node | None = field(init=False, compare=False, repr=False)  # ``q``, parsed once
 
     def __post_init__(self) -> None:
@@ -133,6 +136,9 @@ class SearchRequest:
         date_from, date_to = _date(params, "from"), _date(params, "to", end=True)
         if date_from and date_to and date_from > date_to:
             raise BadRequest(f"from ({date_from}) is after to ({date_to})")
+        timeline = (_getlist(params, "timeline") or ["count"])[-1]
+        if timeline not in TIMELINES:
+            raise BadRequest(f"timeline must be one of {', '.join(TIMELINES)}, got {timeline!r}")
         q = " ".join(_getlist(params, "q"))
         if len(q) > MAX_QUERY_CHARS:
             raise BadRequest(f"the query is too long (at most {MAX_QUERY_CHARS} characters)")
@@ -148,6 +154,7 @@ class SearchRequest:
             date_from=date_from, date_to=date_to, sort=sort,
             page=_int(params, "page", 1, 1, MAX_PAGE),
             per_page=_int(params, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+            timeline=timeline,
         )
 
     def filters(self) -> dict[str, tuple[str, ...]]:
@@ -174,6 +181,8 @@ class SearchRequest:
             pairs.append(("page", str(self.page)))
         if self.per_page != DEFAULT_PER_PAGE:
             pairs.append(("per_page", str(self.per_page)))
+        if self.timeline != "count":
+            pairs.append(("timeline", self.timeline))
         return pairs
 
 
@@ -204,10 +213,11 @@ class SearchResult:
     suggestion: str | None
     took_ms: float
     relaxed: bool = False            # partial matches are listed (some words, not all)
-    timeline: list[tuple[str, int]] = field(default_factory=list)
+    timeline: periods.Timeline = field(default_factory=lambda: periods.Timeline("day", []))
     all_words: int | None = None     # of ``total``, how many hold every word (None: browsing)
     all_words_first: bool = False    # those come first, then the partial matches
     missing_words: list[str] = field(default_factory=list)  # relaxed: words no article holds
+    days: list[tuple[str, int]] = field(default_factory=list)  # the timeline's matches per day
 
     @property
     def pages(self) -> int:
@@ -224,7 +234,8 @@ class SearchResult:
             "relaxed": self.relaxed,
             "all_words": self.all_words,
             "missing_words": self.missing_words,
-            "timeline": [{"period": period, "count": count} for period, count in self.timeline],
+            "timeline": self.timeline.to_json(),
+            "timeline_unit": self.timeline.unit,
         }
 
 
@@ -273,9 +284,19 @@ class SearchService:
             values += [FacetValue(v, self.label(name, v), 0, True) for v in selected - shown]
             facets[name] = values
         missing = self._missing_words(req) if raw.relaxed else []
+        bars = periods.binned(raw.timeline)
+        if timeline and req.timeline == "share" and bars.periods:
+            bars = periods.with_share(bars, self._all_days(req))
         took = round((time.perf_counter() - started) * 1000, 2)
         return SearchResult(req, raw.total, raw.hits, facets, raw.suggestion, took, raw.relaxed,
-                            raw.timeline, raw.all_words, raw.all_words_first, missing)
+                            bars, raw.all_words, raw.all_words_first, missing, raw.timeline)
+
+    def _all_days(self, req: SearchRequest) -> list[tuple[str, int]]:
+        """Articles per day in the whole archive (of the selected sources, if any): what
+        the share timeline divides by, so a story's rise reads apart from the archive's."""
+        return self.engine.search(EngineQuery(
+            filters={"source": req.source} if req.source else {}, limit=0, facet_limit=0,
+            timeline=True)).timeline
 
     def _missing_words(self, req: SearchRequest) -> list[str]:
         """The query's words that no article (given the same filters and dates) contains.

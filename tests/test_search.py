@@ -147,15 +147,32 @@ def test_timeline_counts_matches_per_day_given_the_other_filters(service):
     result = search(service, q="lebanon", **{"from": "2024-09-25"})
     assert result.total == 1  # the date filter narrows the hits...
     # ...but the timeline, like a facet, shows every date the other filters allow
-    timeline = dict(result.timeline)
-    assert timeline["2024-09-24"] == 1 and timeline["2024-09-25"] == 1
-    assert len(timeline) == 2
+    assert result.timeline.unit == "day"
+    assert [(p.key, p.count) for p in result.timeline.periods] == [("2024-09-24", 1),
+                                                                    ("2024-09-25", 1)]
     assert result.to_json()["timeline"][0] == {"period": "2024-09-24", "count": 1}
+    assert result.to_json()["timeline_unit"] == "day"
 
 
-def test_timeline_switches_to_months_for_long_spans(service):
-    periods = [p for p, _ in search(service).timeline]
-    assert periods == ["2024-03", "2024-04", "2024-05", "2024-06", "2024-07", "2024-08", "2024-09"]
+def test_timeline_picks_weeks_for_half_a_year(service):
+    timeline = search(service).timeline  # 19 Mar to 25 Sep 2024
+    assert timeline.unit == "week"
+    keys = [p.key for p in timeline.periods]
+    assert keys[0] == "2024-W12" and keys[-1] == "2024-W39" and len(keys) == 28  # gaps kept
+    assert sum(p.count for p in timeline.periods) == 5
+    assert dict((p.key, p.count) for p in timeline.periods)["2024-W18"] == 2  # 30 Apr, 2 May
+
+
+def test_share_timeline_divides_by_all_articles_of_each_period(service):
+    result = search(service, q="lebanon", timeline="share")
+    by_day = {p.key: (p.count, p.all) for p in result.timeline.periods}
+    assert by_day == {"2024-09-24": (1, 1), "2024-09-25": (1, 1)}
+    japan = search(service, q="japan", timeline="share").to_json()["timeline"]
+    # every week of the span counts all the archive's articles in it, matched or not
+    assert sum(p["all"] for p in japan) == 3 and sum(p["count"] for p in japan) == 2
+    assert all(p["share"] is None or 0 <= p["share"] <= 1 for p in japan)
+    with pytest.raises(BadRequest, match="timeline must be one of count, share"):
+        SearchRequest.from_params({"timeline": "log"})
 
 
 def test_more_like_this(service):

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from xml.etree import ElementTree
 
 import pytest
+from bs4 import BeautifulSoup
 from werkzeug.datastructures import MultiDict
 
 from indexer import SearchRequest, SearchService
@@ -246,7 +247,7 @@ def test_every_count_on_the_page_has_thousands_separators(tmp_path):
     finally:
         app.extensions["newsdesk"].engine.close()
     assert Page(text).checkbox("Lebanon")["label"] == "Lebanon 1,001 articles"
-    assert "peak 1,001 / day" in text and "24 Sep 2024: 1,001 articles" in text
+    assert 'timeline__peak">1,001<' in text and "24 Sep 2024: 1,001 articles" in text
     assert '<span class="facet__count">1,001</span>' in text  # the date facet
     assert not re.search(r">\s*1001\b|\b1001 article", text)
 
@@ -554,20 +555,42 @@ def test_timeline_bars_link_their_periods(client):
     text = html_of(client.get("/"))
     page = Page(text)
     bars = [a for a in page.links if "timeline__bar" in (a.get("class") or "")]
-    # Mar..Sep 2024 by month; the empty months (Jun-Aug) are drawn but are not links
+    # 19 Mar..25 Sep 2024 by ISO week; the empty weeks are drawn but are not links
     assert [a["aria-label"] for a in bars] == [
-        "Mar 2024: 1 article", "Apr 2024: 1 article", "May 2024: 1 article",
-        "Sep 2024: 2 articles"]
-    assert text.count('class="timeline__bar timeline__bar--empty"') == 3
+        "Week of 18 Mar 2024: 1 article", "Week of 29 Apr 2024: 2 articles",
+        "Week of 23 Sep 2024: 2 articles"]
+    assert text.count('class="timeline__bar timeline__bar--empty"') == 25
+    assert "Articles per week" in text and "28 weeks, 18 Mar 2024 to 29 Sep 2024" in text
+    soup = BeautifulSoup(text, "html.parser")
+    ticks = [t.get_text() for t in soup.select(".timeline__tick")]
+    assert ticks[0] == "18 Mar" and ticks[-1] == "23 Sep" and len(ticks) == 6
+    assert soup.select_one(".timeline__peak").get_text() == "2"
     sep = bars[-1]
-    assert params(sep["href"]) == [("from", "2024-09-01"), ("to", "2024-09-30")]
-    assert (sep["data-from"], sep["data-to"]) == ("2024-09-01", "2024-09-30")
+    assert params(sep["href"]) == [("from", "2024-09-23"), ("to", "2024-09-29")]
+    assert (sep["data-from"], sep["data-to"]) == ("2024-09-23", "2024-09-29")
     text = html_of(client.get(sep["href"]))
     assert "2 articles" in text and "Lebanon braces for escalation" in text
     # the timeline keeps its whole span when dated, with the chosen period highlighted
     bars = [a for a in Page(text).links if "timeline__bar" in (a.get("class") or "")]
-    assert len(bars) == 4 and "is-selected" in bars[-1]["class"]
+    assert len(bars) == 3 and "is-selected" in bars[-1]["class"]
     assert "is-dimmed" in bars[0]["class"]
+
+
+def test_share_timeline_reads_matches_against_the_whole_archive(client):
+    page = Page(html_of(client.get("/?q=japan")))
+    share = page.link("Share of all articles", cls="timeline__mode")
+    assert params(share["href"]) == [("q", "japan"), ("timeline", "share")]
+    text = html_of(client.get(share["href"]))
+    page = Page(text)
+    assert "Share of all articles, per day" in text
+    labels = [a["aria-label"] for a in page.links if "timeline__bar" in (a.get("class") or "")]
+    assert labels == ["19 Mar 2024: 1 of 1 article (100%)", "2 May 2024: 1 of 1 article (100%)"]
+    # 30 Apr holds an article, but not one about Japan: its share is 0, drawn as empty
+    assert "30 Apr 2024: no articles" not in text
+    assert BeautifulSoup(text, "html.parser").select_one(".timeline__peak").get_text() == "100%"
+    # the choice survives a click on a bar, and the way back is a link
+    back = page.link("Articles", cls="timeline__mode")
+    assert params(back["href"]) == [("q", "japan")]
 
 
 def test_timeline_is_daily_for_short_spans_and_keeps_filters(client):

@@ -6,7 +6,6 @@ shapes to draw (the timeline's bars, the article's marked spans).
 """
 from __future__ import annotations
 
-import calendar
 import re
 import zlib
 from dataclasses import dataclass, replace
@@ -17,6 +16,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, g, render_template, request, url_for
 
 from indexer import BadRequest, Official, SearchRequest, SearchResult
+from indexer import timeline as periods
 from indexer.entities import country_name, extract, official_label
 from indexer.highlight import match_spans
 from indexer.search import DEFAULT_PER_PAGE, MAX_PAGE, SORTS
@@ -64,28 +64,6 @@ def with_filter(req: SearchRequest, facet: str, value: str) -> SearchRequest:
 
 # --- periods (timeline bars and the date facet) ---------------------------------------------
 
-def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of "YYYY", "YYYY-MM" or "YYYY-MM-DD"."""
-    parts = [int(p) for p in period.split("-")]
-    if len(parts) == 1:
-        return date(parts[0], 1, 1), date(parts[0], 12, 31)
-    if len(parts) == 2:
-        y, m = parts
-        return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
-    day = date(*parts)
-    return day, day
-
-
-def period_label(period: str) -> str:
-    """"1987", "Sep 2024" or "24 Sep 2024"."""
-    start, _ = period_bounds(period)
-    if period.count("-") == 0:
-        return period
-    if period.count("-") == 1:
-        return f"{start:%b %Y}"
-    return f"{start.day} {start:%b %Y}"
-
-
 def with_dates(req: SearchRequest, start: date | None, end: date | None) -> SearchRequest:
     return replace(req, date_from=start, date_to=end, page=1)
 
@@ -104,60 +82,89 @@ class Bar:
     width: float
     height: float
     hit_x: float  # the full-height, full-step click target
+    all: int | None = None  # share view: all articles of the period
 
 
 TIMELINE_W, TIMELINE_H = 600.0, 100.0
+UNIT_PLURAL = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
+
+
+def _articles(n: int) -> str:
+    return f"{n:,} {'article' if n == 1 else 'articles'}"
+
+
+def _percent(value: float) -> str:
+    """"12%", "3.4%", "0.05%": enough digits to tell small shares apart."""
+    pct = value * 100
+    if pct == 0:
+        return "0%"
+    if pct >= 10:
+        return f"{pct:.0f}%"
+    if pct >= 1:
+        return f"{pct:.1f}%"
+    return f"{pct:.2g}%"
 
 
 def timeline_view(result: SearchResult) -> dict[str, Any] | None:
-    """Bars (in a 600×100 viewBox) for ``result.timeline``, each linking its period."""
-    periods = result.timeline
-    if not periods or not any(n for _, n in periods):
+    """Bars (in a 600×100 viewBox) for ``result.timeline``, each linking its period, with
+    the axis labels: a few period ticks below, the peak above, and the unit.
+
+    In the share view (``timeline=share``) a bar's height is the matches' share of all
+    articles of that period, so a rise is not confused with a bigger archive."""
+    tl = result.timeline
+    if not tl.periods or not tl.peak:
         return None
     req = result.request
-    peak = max(n for _, n in periods)
-    step = TIMELINE_W / len(periods)
+    share = req.timeline == "share" and all(p.all is not None for p in tl.periods)
+    values = [(p.share or 0.0) if share else float(p.count) for p in tl.periods]
+    peak = max(values)
+    step = TIMELINE_W / len(tl.periods)
     gap = min(step * 0.15, 2.0)
     bars = []
-    for i, (period, count) in enumerate(periods):
-        start, end = period_bounds(period)
-        height = round(TIMELINE_H * count / peak, 2) if count else 0.0
-        if count and height < 1.5:
+    for i, (p, value) in enumerate(zip(tl.periods, values)):
+        height = round(TIMELINE_H * value / peak, 2) if value else 0.0
+        if p.count and height < 1.5:
             height = 1.5
         selected = bool((req.date_from or req.date_to)
-                        and (req.date_from is None or req.date_from <= end)
-                        and (req.date_to is None or req.date_to >= start))
-        bars.append(Bar(period, period_label(period), count, start, end,
-                        search_url(with_dates(req, start, end)), selected,
+                        and (req.date_from is None or req.date_from <= p.end)
+                        and (req.date_to is None or req.date_to >= p.start))
+        name = periods.label(p.key)
+        text = f"{name}: {_articles(p.count)}"
+        if share:
+            text = (f"{name}: {p.count:,} of {_articles(p.all)} ({_percent(p.share or 0.0)})"
+                    if p.all else f"{name}: no articles")
+        bars.append(Bar(p.key, text, p.count, p.start, p.end,
+                        search_url(with_dates(req, p.start, p.end)), selected,
                         x=round(i * step + gap / 2, 2), y=round(TIMELINE_H - height, 2),
                         width=round(max(step - gap, 0.4), 2), height=height,
-                        hit_x=round(i * step, 3)))
-    unit = "day" if len(periods[0][0]) == 10 else "month"
-    return {"bars": bars, "unit": unit, "peak": peak, "step": round(step, 3),
-            "width": TIMELINE_W, "height": TIMELINE_H,
-            "first": bars[0].label, "last": bars[-1].label,
+                        hit_x=round(i * step, 3), all=p.all))
+    ticks = [{"label": label} for _, label in periods.ticks(tl)]
+    first, last = tl.periods[0].start, tl.periods[-1].end
+    modes = [{"label": "Articles", "selected": not share,
+              "url": search_url(replace(req, timeline="count"))},
+             {"label": "Share of all articles", "selected": share,
+              "url": search_url(replace(req, timeline="share"))}]
+    return {"bars": bars, "unit": tl.unit, "units": UNIT_PLURAL[tl.unit], "share": share,
+            "peak": _percent(peak) if share else f"{int(peak):,}",
+            "step": round(step, 3), "width": TIMELINE_W, "height": TIMELINE_H,
+            "first": periods.label(tl.periods[0].key), "last": periods.label(tl.periods[-1].key),
+            "ticks": ticks, "modes": modes,
+            "span": f"{first.day} {first:%b %Y} to {last.day} {last:%b %Y}",
             "filtered": bool(req.date_from or req.date_to)}
 
 
 def date_facet(result: SearchResult) -> list[dict[str, Any]]:
     """Coarser periods than the timeline (months, or years past two years) with counts."""
-    counts: dict[str, int] = {}
-    for period, n in result.timeline:
-        counts[period[:7]] = counts.get(period[:7], 0) + n
-    if len(counts) > 24:
-        years: dict[str, int] = {}
-        for month, n in counts.items():
-            years[month[:4]] = years.get(month[:4], 0) + n
-        counts = years
+    months = periods.binned(result.days, "month")
+    tl = months if len(months.periods) <= 24 else periods.binned(result.days, "year")
     req = result.request
     values = []
-    for period, n in counts.items():
-        if not n:
+    for p in tl.periods:
+        if not p.count:
             continue
-        start, end = period_bounds(period)
-        selected = req.date_from == start and req.date_to == end
-        target = with_dates(req, None, None) if selected else with_dates(req, start, end)
-        values.append({"label": period_label(period), "count": n, "selected": selected,
+        selected = req.date_from == p.start and req.date_to == p.end
+        target = with_dates(req, None, None) if selected else with_dates(req, p.start, p.end)
+        values.append({"label": periods.label(p.key), "count": p.count, "selected": selected,
                        "url": search_url(target)})
     return values
 

@@ -194,7 +194,6 @@ class FacetCache:
     official_info: dict[str, tuple[str, str]] = field(default_factory=dict)
     published: np.ndarray = None   # Whoosh's sortable key per doc (uint64), UNDATED if none
     days: np.ndarray = None        # days since 0001-01-01 per doc, -1 if undated
-    months: np.ndarray = None      # year * 12 + month - 1 per doc, -1 if undated
     date_rank: np.ndarray = None   # each doc's place in (published, docnum) order
 
     @property
@@ -211,12 +210,6 @@ class FacetCache:
         dated = cache.published != UNDATED
         us = np.where(dated, cache.published, 0).astype(np.int64)
         cache.days = np.where(dated, us // _US_PER_DAY, -1).astype(np.int64)
-        months = np.full(size, -1, dtype=np.int64)
-        if dated.any():
-            ymd = (np.where(dated, cache.days, 0) - 719162).astype("datetime64[D]")  # 1970-01-01
-            ym = ymd.astype("datetime64[M]").astype(np.int64)  # months since 1970-01
-            months = np.where(dated, ym + 1970 * 12, -1)
-        cache.months = months
         order = np.lexsort((np.arange(size), cache.published))
         cache.date_rank = np.empty(size, dtype=np.int64)
         cache.date_rank[order] = np.arange(size)
@@ -266,23 +259,16 @@ class FacetCache:
         return matches[keep]
 
     def timeline(self, matches: np.ndarray) -> list[tuple[str, int]]:
-        """Matches per day (spans up to ~2 months) or per month, gaps filled with zeros."""
+        """(ISO day, matches) for each day holding any of ``matches``, oldest first;
+        ``indexer.timeline`` bins them for reading."""
         days = self.days[matches]
         days = days[days >= 0]
         if not len(days):
             return []
-        first, last = int(days.min()), int(days.max())
-        if last - first <= 62:
-            counts = np.bincount(days - first, minlength=last - first + 1)
-            start = np.datetime64("1970-01-01") + np.timedelta64(first - 719162, "D")
-            keys = np.datetime_as_string(start + np.arange(last - first + 1), unit="D")
-            return [(str(k), int(n)) for k, n in zip(keys, counts)]
-        months = self.months[matches]
-        months = months[months >= 0]
-        low, high = int(months.min()), int(months.max())
-        counts = np.bincount(months - low, minlength=high - low + 1)
-        return [(f"{m // 12:04d}-{m % 12 + 1:02d}", int(n))
-                for m, n in zip(range(low, high + 1), counts)]
+        held, counts = np.unique(days, return_counts=True)
+        keys = np.datetime_as_string(np.datetime64("1970-01-01")
+                                     + (held - 719162).astype("timedelta64[D]"), unit="D")
+        return [(str(k), int(n)) for k, n in zip(keys, counts)]
 
 
 def _whoosh_key(value: datetime) -> int:

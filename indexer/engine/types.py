@@ -33,7 +33,7 @@ class EngineQuery:
     offset: int = 0
     limit: int = 10
     facet_limit: int | None = 50     # values per facet (None: all)
-    timeline: bool = False           # matches per day or month, given every filter but dates
+    timeline: bool = False           # matches per day, given every filter but the dates
 
 
 @dataclass

@@ -10,7 +10,7 @@ leader through whichever node is asked.  What is mapped, and how:
 | words, AND, OR, -exclude, title:, source: | exact ``filter_by`` over the term arrays (:mod:`.typesense_query`) |
 | "phrases" | Typesense phrase search on the analyzed text, resolved to ids |
 | facet counts given the other filters | one search per active facet in the same ``multi_search``, plus the main one |
-| timeline | a ``day`` facet without the date filter, binned per day or month as embedded |
+| timeline | a ``day`` facet without the date filter: matches per day, as embedded |
 | dates, newest/oldest | ``published`` int64 (undated = the largest key, as embedded) and ``seq`` for ties |
 | BM25F (+RM3) ranking | scored client-side (:mod:`.typesense_rank`) on the matches, with df/avg from Typesense |
 | snippets | :func:`.snippets.snippet` on the stored body of the page's hits |
@@ -509,23 +509,8 @@ def _facet(result: dict, field: str, limit: int | None) -> list[tuple[str, int]]
 
 
 def _timeline(days: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """Matches per day (spans up to 62 days) or per month, gaps filled with zeros."""
-    if not days:
-        return []
-    by_day = {datetime.strptime(d, "%Y-%m-%d").date(): n for d, n in days}
-    first, last = min(by_day), max(by_day)
-    if (last - first).days <= 62:
-        out, day = [], first
-        from datetime import timedelta
-        while day <= last:
-            out.append((day.isoformat(), by_day.get(day, 0)))
-            day += timedelta(days=1)
-        return out
-    months: dict[int, int] = {}
-    for d, n in by_day.items():
-        months[d.year * 12 + d.month - 1] = months.get(d.year * 12 + d.month - 1, 0) + n
-    low, high = min(months), max(months)
-    return [(f"{m // 12:04d}-{m % 12 + 1:02d}", months.get(m, 0)) for m in range(low, high + 1)]
+    """(ISO day, matches) for each day holding any, oldest first (as embedded)."""
+    return sorted(days)
 
 
 def _hit(doc: dict, score: float | None, terms: set[str]) -> EngineHit:
