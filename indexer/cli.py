@@ -226,6 +226,8 @@ def reindex(data, entities):
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
 @click.option("--page", default="1", help="Page number (from 1).")
 @click.option("--limit", "per_page", default="10", help="Results per page (1-100).")
+@click.option("--as-typed", "as_typed", is_flag=True,
+              help="Search the words as typed, never the did-you-mean correction.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (CONTRACTS.md).")
 @click.pass_obj
 def search(data, q, as_json, date_from, date_to, **params):
@@ -235,8 +237,12 @@ def search(data, q, as_json, date_from, date_to, **params):
     Examples:
       newsdesk search "ground invasion" --country LB --json
       newsdesk search 'title:coffee -brazil' --sort newest --limit 5
+
+    A misspelt query that finds (almost) nothing, where the did-you-mean query finds
+    much more, is answered with that query, and says so; --as-typed keeps the typed one.
     """
     from .search import SearchRequest, SearchService
+    params["as_typed"] = "1" if params.pop("as_typed") else "0"
     req = SearchRequest.from_params({"q": q, "from": date_from, "to": date_to, **params})
     result = SearchService(data).search(req)
     if as_json:
@@ -245,6 +251,9 @@ def search(data, q, as_json, date_from, date_to, **params):
     held = (f", {result.all_words} with every word, then partial matches"
             if result.relaxed and result.all_words_first else
             f", {result.all_words} with every word" if result.relaxed else "")
+    if result.corrected_from is not None:
+        click.echo(f"Showing results for: {result.request.q} "
+                   f"(search instead for {result.corrected_from!r} with --as-typed)")
     click.echo(f"{result.total} articles{held} ({result.took_ms} ms)"
                + (f" — did you mean: {result.suggestion}?" if result.suggestion else ""))
     if result.missing_words:

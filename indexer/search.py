@@ -26,7 +26,11 @@ from .query import words as query_words
 from .store import Store
 
 SORTS = ("relevance", "newest", "oldest")
-TIMELINES = ("count", "share")  # bars of matches, or of matches as a share of all articles
+TIMELINES = ("count", "share")
+# A misspelt query is answered with the did-you-mean query instead ("search instead for"
+# the typed one) when the typed words together find at most CORRECT_FEW articles and the
+# suggestion finds at least CORRECT_MIN and CORRECT_GAIN times as many.
+CORRECT_FEW, CORRECT_MIN, CORRECT_GAIN = 2, 3, 5  # bars of matches, or of matches as a share of all articles
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 DEFAULT_PER_PAGE = 10
@@ -85,6 +89,19 @@ def _int(params: Mapping, key: str, default: int, low: int, high: int) -> int:
     return number
 
 
+def _flag(params: Mapping, key: str) -> bool:
+    """A yes/no parameter: 1/true/yes/on or 0/false/no/off (absent: no)."""
+    values = _getlist(params, key)
+    if not values:
+        return False
+    text = str(values[-1]).lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise BadRequest(f"{key} must be 1 or 0, got {values[-1]!r}")
+
+
 def _date(params: Mapping, key: str, end: bool = False) -> date | None:
     """A day, or a whole month (2024-09) or year (2024): its first day, or with ``end`` its last."""
     values = _getlist(params, key)
@@ -119,6 +136,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     timeline: str = "count"
+    as_typed: bool = False           # never answer with the did-you-mean query instead
     query: Node | None = field(init=False, compare=False, repr=False)  # ``q``, parsed once
 
     def __post_init__(self) -> None:
@@ -155,6 +173,7 @@ class SearchRequest:
             page=_int(params, "page", 1, 1, MAX_PAGE),
             per_page=_int(params, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
             timeline=timeline,
+            as_typed=_flag(params, "as_typed"),
         )
 
     def filters(self) -> dict[str, tuple[str, ...]]:
@@ -183,6 +202,8 @@ class SearchRequest:
             pairs.append(("per_page", str(self.per_page)))
         if self.timeline != "count":
             pairs.append(("timeline", self.timeline))
+        if self.as_typed:
+            pairs.append(("as_typed", "1"))
         return pairs
 
 
@@ -218,6 +239,7 @@ class SearchResult:
     all_words_first: bool = False    # those come first, then the partial matches
     missing_words: list[str] = field(default_factory=list)  # relaxed: words no article holds
     days: list[tuple[str, int]] = field(default_factory=list)  # the timeline's matches per day
+    corrected_from: str | None = None  # the typed query, when this answers the suggestion
 
     @property
     def pages(self) -> int:
@@ -231,6 +253,7 @@ class SearchResult:
             "hits": [hit_json(h) for h in self.hits],
             "facets": {name: [v.to_json() for v in values] for name, values in self.facets.items()},
             "suggestion": self.suggestion,
+            "corrected_from": self.corrected_from,
             "relaxed": self.relaxed,
             "all_words": self.all_words,
             "missing_words": self.missing_words,
@@ -264,7 +287,29 @@ class SearchService:
 
     def search(self, req: SearchRequest, facet_limit: int | None = 50,
                timeline: bool = True) -> SearchResult:
-        """Run ``req``; ``facet_limit`` caps each facet's values (None: all of them)."""
+        """Run ``req``; ``facet_limit`` caps each facet's values (None: all of them).
+
+        A misspelt query that finds (almost) nothing is answered with its did-you-mean
+        query when that finds much more (see ``CORRECT_FEW``); the result then says
+        ``corrected_from`` the typed query, and ``as_typed`` asks for the typed one.
+        """
+        result = self._search(req, facet_limit, timeline)
+        if req.as_typed or not result.suggestion or not req.q.strip():
+            return result
+        found = result.all_words if result.all_words is not None else result.total
+        if found > CORRECT_FEW:
+            return result
+        corrected = self._search(replace(req, q=result.suggestion), facet_limit, timeline)
+        better = corrected.all_words if corrected.all_words is not None else corrected.total
+        if better < max(CORRECT_MIN, CORRECT_GAIN * found):
+            return result
+        corrected.corrected_from = req.q
+        corrected.suggestion = None
+        corrected.took_ms = round(result.took_ms + corrected.took_ms, 2)
+        return corrected
+
+    def _search(self, req: SearchRequest, facet_limit: int | None,
+                timeline: bool) -> SearchResult:
         started = time.perf_counter()
         raw = self.engine.search(EngineQuery(
             query=req.query, text=req.q.strip(), filters=req.filters(),

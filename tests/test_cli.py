@@ -275,3 +275,14 @@ def test_search_says_which_words_no_article_contains(data_dir):
     assert as_json["missing_words"] == ["blockchain"] and as_json["total"] == 2
     exact = run("search", "interest rates", data=data_dir.root).stdout
     assert "No article contains" not in exact
+
+
+def test_search_answers_a_misspelling_with_its_correction_and_says_so(tmp_path):
+    from conftest import make_data_dir
+    from test_search import OIL
+    data = make_data_dir(tmp_path, OIL).root
+    out = run("search", "petrolium exports", data=data).output
+    assert "Showing results for: petroleum exports (search instead for 'petrolium exports'" in out
+    assert "Norway raises petroleum exports" in out
+    out = run("search", "petrolium exports", "--as-typed", data=data).output
+    assert "did you mean: petroleum exports?" in out and "Showing results" not in out

@@ -195,3 +195,40 @@ def test_all_facet_values_on_request(service):
 def test_a_month_or_year_covers_all_of_it(given, first, last):
     req = SearchRequest.from_params(given)
     assert (str(req.date_from) if req.date_from else None, str(req.date_to)) == (first, last)
+
+
+OIL = [{"id": f"o{i}", "source": "Wire", "published": f"2024-05-0{i + 1}",
+        "title": f"{country} raises petroleum exports",
+        "body": f"{country} shipped more petroleum abroad; exports rose in May."}
+       for i, country in enumerate(["Norway", "Nigeria", "Kuwait", "Mexico"])] + [
+    {"id": "c1", "source": "Wire", "published": "2024-05-09", "title": "Coffee exports slow",
+     "body": "Brazil sold less coffee abroad."}]
+
+
+@pytest.fixture
+def oil(tmp_path):
+    from indexer import SearchService
+    from conftest import make_data_dir
+    svc = SearchService(make_data_dir(tmp_path, OIL))
+    yield svc
+    svc.engine.close()
+
+
+def test_a_misspelt_query_is_answered_with_its_correction(oil):
+    result = search(oil, q="petrolium exports")
+    assert result.corrected_from == "petrolium exports"
+    assert result.request.q == "petroleum exports" and result.suggestion is None
+    assert result.all_words == 4 and {h.id for h in result.hits} >= {"o0", "o1", "o2", "o3"}
+    data = result.to_json()
+    assert data["query"] == "petroleum exports" and data["corrected_from"] == "petrolium exports"
+
+
+def test_as_typed_searches_the_words_as_typed(oil):
+    result = search(oil, q="petrolium exports", as_typed="1")
+    assert result.corrected_from is None and result.suggestion == "petroleum exports"
+    assert result.all_words == 0 and result.missing_words == ["petrolium"]
+
+
+def test_a_correction_that_finds_little_more_is_only_suggested(service):
+    result = search(service, q="lebanom")  # "lebanon" finds 2: not enough to answer with it
+    assert result.corrected_from is None and result.suggestion == "lebanon"

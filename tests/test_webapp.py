@@ -1039,3 +1039,24 @@ def test_a_loose_partial_match_names_the_words_no_article_contains(client):
     both = client.get("/api/search?q=interest+lebanon").get_json()
     assert both["relaxed"] and both["missing_words"] == []
     assert "No article contains:" not in html_of(client.get("/?q=interest+lebanon"))
+
+
+def test_a_misspelt_query_shows_the_corrected_results_and_the_way_back(tmp_path):
+    from test_search import OIL
+    app = create_app({"TESTING": True, "DATA_DIR": str(make_data_dir(tmp_path, OIL).root)})
+    try:
+        client = app.test_client()
+        text = html_of(client.get("/?q=petrolium+exports"))
+        page = Page(text)
+        assert "Showing results for <strong class=\"suggestion__corrected\">petroleum exports" in text
+        assert 'value="petroleum exports"' in text and "Norway raises petroleum exports" in text
+        typed = page.link("petrolium exports", cls="suggestion__typed")
+        assert params(typed["href"]) == [("q", "petrolium exports"), ("as_typed", "1")]
+        # the page's links (sorts, filters) follow the corrected query
+        assert params(page.link("Newest")["href"])[0] == ("q", "petroleum exports")
+        text = html_of(client.get(typed["href"]))
+        assert "Showing results for" not in text and "Did you mean" in text
+        assert client.get("/api/search?q=petrolium+exports").get_json()["corrected_from"] == \
+            "petrolium exports"
+    finally:
+        app.extensions["newsdesk"].engine.close()

@@ -339,6 +339,10 @@ def search():
     g.json_twin = query_url(url_for("api.search"), args)
     req = SearchRequest.from_params(request.args)
     result = service().search(req, facet_limit=FACET_LIMIT)
+    typed_url = None
+    if result.corrected_from is not None:  # answered with the suggestion: links follow it
+        typed_url = search_url(replace(req, page=1, as_typed=True))
+        req = result.request
     found = chips(result)
     params = req.to_params()
     feed_params = [(k, v) for k, v in params if k not in ("sort", "page", "per_page")]
@@ -359,6 +363,7 @@ def search():
         sorts=sort_links(req),
         suggestion_url=(search_url(replace(req, q=result.suggestion, page=1))
                         if result.suggestion else None),
+        typed_url=typed_url,
         first=first,
         default_per_page=DEFAULT_PER_PAGE,
         feeds={"atom": query_url(url_for("feeds.atom"), feed_params),
