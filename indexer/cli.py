@@ -445,9 +445,8 @@ def crawl(data, sources_file, feed, sitemap, start, allow_domain, article_patter
     tty = sys.stderr.isatty()
 
     def show(update):
-        line = (f"fetched {update['fetched']}  queued {update['queued']}  "
-                f"failed {update['failed']}  {update['rate']:.1f} pages/s")
-        click.echo(("\r" + line) if tty else line, err=True, nl=not tty)
+        line = crawl_progress(update, config.max_pages)
+        click.echo(("\r\x1b[K" + line) if tty else line, err=True, nl=not tty)
 
     # a terminal line redraws itself every second; a log or pipe gets one every 5 s
     report = crawler.crawl(data, config, progress=show,
@@ -460,6 +459,25 @@ def crawl(data, sources_file, feed, sitemap, start, allow_domain, article_patter
                f"{report.outcomes.get('article', 0)} articles "
                f"(see `newsdesk crawl --report`, then `newsdesk index`)")
     return report
+
+
+def crawl_progress(update: dict, max_pages: int = 0) -> str:
+    """One progress line: pages done of those known so far (capped by --max-pages), the
+    rate and, while work is left, the ETA at that rate.  The total grows as the crawl
+    discovers links, so it says "known"."""
+    done = update["fetched"] + update["failed"]
+    total = done + update["queued"]
+    if max_pages:
+        total = min(total, max_pages + update["failed"])
+    rate = update["rate"]
+    line = (f"crawl: {done:,} of {total:,} known pages ({update['fetched']:,} fetched, "
+            f"{update['failed']:,} failed, {update['queued']:,} queued), {rate:.1f} pages/s")
+    left = max(total - done, 0)
+    if left and rate > 0 and not update.get("final"):
+        minutes, seconds = divmod(round(left / rate), 60)
+        line += f", ETA {minutes // 60}:{minutes % 60:02d}:{seconds:02d}" if minutes >= 60 \
+            else f", ETA {minutes}:{seconds:02d}"
+    return line
 
 
 @cli.command("normalize")

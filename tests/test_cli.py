@@ -286,3 +286,17 @@ def test_search_answers_a_misspelling_with_its_correction_and_says_so(tmp_path):
     assert "Norway raises petroleum exports" in out
     out = run("search", "petrolium exports", "--as-typed", data=data).output
     assert "did you mean: petroleum exports?" in out and "Showing results" not in out
+
+
+def test_crawl_progress_gives_pages_done_of_those_known_and_an_eta():
+    from indexer.cli import crawl_progress
+    line = crawl_progress({"fetched": 30, "failed": 2, "queued": 68, "rate": 2.0})
+    assert line == ("crawl: 32 of 100 known pages (30 fetched, 2 failed, 68 queued), "
+                    "2.0 pages/s, ETA 0:34")
+    # --max-pages caps the total; the last line has no ETA
+    assert "32 of 42 known pages" in crawl_progress(
+        {"fetched": 30, "failed": 2, "queued": 68, "rate": 2.0}, max_pages=40)
+    assert "ETA" not in crawl_progress(
+        {"fetched": 30, "failed": 0, "queued": 0, "rate": 2.0, "final": True})
+    assert crawl_progress({"fetched": 1, "failed": 0, "queued": 9000, "rate": 1.0}).endswith(
+        "ETA 2:30:00")
