@@ -293,3 +293,19 @@ def test_title_and_surname_link_to_the_dated_table():
     # no one of that surname held the office then: nothing
     assert not any(n == "Vice President Smith" or n.endswith("Smith") for n, _, _ in
                    officials("x", "Vice President Smith of Acme spoke.", published="2019-11-19"))
+
+
+def test_national_teams_in_a_results_list_are_not_what_it_is_about():
+    body = ("Wales beat Hungary 2-0 to earn the last spot. Denmark got a 1-1 draw at Ireland, "
+            "while Switzerland beat Gibraltar 6-0.\n\nQualified teams\n\n"
+            "England (Group A): 10th appearance\nSpain (Group F): 11th appearance\n"
+            "Sweden (Group F): Seventh appearance\nFrance (Group H): 10th appearance\n"
+            "Italy (Group J): 10th appearance\nGermany (Group C): 13th appearance\n"
+            "Sweden finished 2-0 up at Romania.\nSpain and France and Italy drew.")
+    assert codes("Euro qualifying: Wales punches its ticket", body) == ("GB",)
+
+
+def test_a_story_with_one_score_still_counts_its_countries():
+    body = ("Japan and France met in Paris. Japan won the vote 3-1. Japan said France agreed; "
+            "Japan and France will meet again.")
+    assert set(codes("Talks", body)) == {"JP", "FR"}

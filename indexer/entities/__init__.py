@@ -96,7 +96,8 @@ def extract(title: str, body: str, *, year: int | None = None,
     mentions, line = _countries.find(text, len(title), year)
     main = _main_country(mentions, line)
     found = _officials.find(text, mentions, main, year, line.code if line else "", when)
-    hits = _country_hits(mentions, len(title), line, len(body))
+    hits = _country_hits(mentions, len(title), line, len(body),
+                         _countries.team_mentions(text, mentions))
     return Extraction(hits, [OfficialHit(o.name, o.role, o.country, o.evidence) for o in found])
 
 
@@ -118,19 +119,25 @@ def _main_country(mentions, line) -> str:
     return counts.most_common(1)[0][0] if counts else ""
 
 
-def _country_hits(mentions, title_len: int, line, body_len: int = 0) -> list[CountryHit]:
+def _country_hits(mentions, title_len: int, line, body_len: int = 0,
+                  teams: set[int] = frozenset()) -> list[CountryHit]:
+    """Salience over the mentions; ``teams`` (starts of national teams in a results text)
+    are kept as evidence but not counted, except in the title."""
     by_code: dict[str, list] = {}
     for m in mentions:
         by_code.setdefault(m.code, []).append(m)
-    top = max((len(v) for v in by_code.values()), default=0)
-    tops = [c for c, v in by_code.items() if len(v) == top]
+    counted = {code: [m for m in ms if m.start < title_len or m.start not in teams]
+               for code, ms in by_code.items()}
+    top = max((len(v) for v in counted.values()), default=0)
+    tops = [c for c, v in counted.items() if len(v) == top]
     short_min = 1 if body_len <= SHORT else 2 if body_len <= MEDIUM else MIN_MENTIONS
     hits = []
     for code, ms in by_code.items():
+        n = len(counted[code])
         salient = (any(m.start < title_len for m in ms)
                    or (line is not None and line.code == code)
-                   or (len(ms) >= MIN_MENTIONS and len(ms) >= SHARE * top)
-                   or (tops == [code] and len(ms) >= short_min))
+                   or (n >= MIN_MENTIONS and n >= SHARE * top)
+                   or (tops == [code] and n >= short_min))
         hits.append(CountryHit(code, country_name(code), len(ms),
                                [[m.start, m.end, m.text] for m in sorted(ms, key=lambda m: m.start)],
                                salient))

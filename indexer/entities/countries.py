@@ -239,6 +239,31 @@ def find(text: str, title_len: int, year: int | None = None) -> tuple[list[Menti
     return mentions, line
 
 
+_SCORE = re.compile(r"(?<![\w.:/-])\d{1,2}-\d{1,2}(?![\w.:/%-])")
+RESULTS_MIN_SCORES = 3   # a text with this many scores ("beat Hungary 2-0") is a results text
+LIST_LINE = 80           # in one, a line this short is a list item ("Spain (Group F): 11th ...")
+
+
+def team_mentions(text: str, mentions: list[Mention]) -> set[int]:
+    """Starts of the mentions that name a national team in a sports results text: in a
+    sentence with a score ("Wales beat Hungary 2-0") or in a short list line ("Path A:
+    Iceland, Bulgaria"). A results list naming twenty countries is not about them all
+    (benchmarks/data/README.md); a text with fewer than RESULTS_MIN_SCORES scores has none."""
+    if len(_SCORE.findall(text)) < RESULTS_MIN_SCORES:
+        return set()
+    out = set()
+    for m in mentions:
+        line0 = text.rfind("\n", 0, m.start) + 1
+        line1 = text.find("\n", m.end)
+        line1 = len(text) if line1 < 0 else line1
+        s0 = max(line0, max((text.rfind(p, line0, m.start) for p in (". ", "! ", "? ")), default=-1) + 1)
+        ends = [i for i in (text.find(p, m.end, line1) for p in (". ", "! ", "? ")) if i >= 0]
+        s1 = min(ends) if ends else line1
+        if line1 - line0 <= LIST_LINE or _SCORE.search(text, s0, s1):
+            out.add(m.start)
+    return out
+
+
 def era_code(code: str, year: int | None) -> str:
     """The historical state a code belonged to in ``year`` ("RU" in 1987 -> "SU")."""
     if year is None or not code:
