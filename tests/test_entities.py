@@ -309,3 +309,8 @@ def test_a_story_with_one_score_still_counts_its_countries():
     body = ("Japan and France met in Paris. Japan won the vote 3-1. Japan said France agreed; "
             "Japan and France will meet again.")
     assert set(codes("Talks", body)) == {"JP", "FR"}
+
+
+def test_a_press_release_place_line_is_a_dateline():
+    body = "BAAR, SWITZERLAND\n\nBased on its connectivity expertise, the company said a partner would sell it."
+    assert codes("Ascom announces a distribution partnership", body) == ("CH",)

@@ -151,7 +151,9 @@ DATELINE = re.compile(
     r"\s*(?P<place>[A-Z][A-Z .'&/-]*[A-Z.])"
     r"(?:,\s*(?P<region>[A-Z][A-Za-z. ]{1,20}?))?"
     r"(?:,?\s*" + _MONTH + r"\s+\d{1,2})?"
-    r"\s*(?:\([A-Za-z ]+\)\s*)?[-\u2013\u2014]")
+    r"\s*(?:\([A-Za-z ]+\)\s*)?[-\u2013\u2014]"
+    # or a press release's place line, alone and in capitals: "BAAR, SWITZERLAND"
+    r"|\s*(?P<place2>[A-Z][A-Z .'&/-]*[A-Z.]),\s*(?P<region2>[A-Z][A-Z. ]{1,20})[ \t]*\n")
 
 
 def dateline_code(place: str, region: str | None = None) -> str | None:
@@ -226,10 +228,11 @@ def find(text: str, title_len: int, year: int | None = None) -> tuple[list[Menti
     body_start = min(len(text), title_len + 2) if title_len else 0
     line = None
     m = DATELINE.match(text, body_start)
-    if m and len(m.group("place")) <= 40:
-        code = dateline_code(m.group("place"), m.group("region"))
+    g = ("place", "region") if m and m.group("place") else ("place2", "region2")
+    if m and len(m.group(g[0])) <= 40:
+        code = dateline_code(m.group(g[0]), m.group(g[1]))
         if code:
-            line = Mention(m.start("place"), m.end("place"), m.group("place"), code)
+            line = Mention(m.start(g[0]), m.end(g[0]), m.group(g[0]), code)
             mentions.append(line)
         body_start = m.end()
     _scan(text, body_start, len(text), mentions, False)
