@@ -314,3 +314,16 @@ def test_a_story_with_one_score_still_counts_its_countries():
 def test_a_press_release_place_line_is_a_dateline():
     body = "BAAR, SWITZERLAND\n\nBased on its connectivity expertise, the company said a partner would sell it."
     assert codes("Ascom announces a distribution partnership", body) == ("CH",)
+
+
+def test_a_title_and_surname_of_a_past_holder_names_them_with_their_role_on_the_date():
+    text = "Obama spoke by phone to Russia's President Medvedev in 2010."
+    assert ("Dmitry Medvedev", "Prime Minister", "RU") in officials("x", text, published="2019-11-19")
+    assert ("Dmitry Medvedev", "President", "RU") in officials("x", text, published="2010-03-01")
+
+
+def test_iran_presidents_are_dated():
+    text = "Presiden Ahmadinejad menandaskan bahwa barang siapa menghina sahabat."
+    assert officials("x", text, published="2015-10-27") == {
+        ("Mahmoud Ahmadinejad", "former President", "IR")}
+    assert officials("x", text, published="2008-01-01") == {("Mahmoud Ahmadinejad", "President", "IR")}

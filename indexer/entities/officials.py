@@ -135,18 +135,26 @@ def _dated_surnames() -> dict[str, list[dict]]:
 
 def _dated_by_title(name: str, role: str, when: str | None, year: int | None) -> dict | None:
     """"Vice President Pence", "Chairman Schiff": the one person of the dated table with that
-    surname who held an office of that title on the date, else None."""
+    surname who held an office of that title on the date, else the one who had held it
+    before ("Russia's President Medvedev" in 2019, then Prime Minister), else None."""
     if not (when or year) or not role or " " in name.strip() or role.startswith("former "):
         return None
-    head = canonical_role(role).split()[-1]
+    want = canonical_role(role)
+    head = want.split()[-1]
+
+    def fits(held: str) -> bool:
+        held = canonical_role(held)
+        return held == want or (want == head and held.split()[-1] == head)
+
+    people = _dated_surnames().get(name_key(name), [])
     hits = []
-    for p in _dated_surnames().get(name_key(name), []):
+    for p in people:
         r = dated_role(p, when, year)
-        if r is None or r[0].startswith("former "):
-            continue
-        held = canonical_role(r[0])
-        if held == canonical_role(role) or (canonical_role(role) == head and held.split()[-1] == head):
+        if r is not None and not r[0].startswith("former ") and fits(r[0]):
             hits.append(p)
+    if not hits:  # "Russia's President Medvedev" in 2019: the one who held that office before
+        hits = [p for p in people if dated_role(p, when, year) is not None
+                and any(fits(t[0]) for t in p["terms"])]
     return hits[0] if len(hits) == 1 else None
 
 
