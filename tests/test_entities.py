@@ -327,3 +327,60 @@ def test_iran_presidents_are_dated():
     assert officials("x", text, published="2015-10-27") == {
         ("Mahmoud Ahmadinejad", "former President", "IR")}
     assert officials("x", text, published="2008-01-01") == {("Mahmoud Ahmadinejad", "President", "IR")}
+
+
+# --- officials named by a title the table does not hold, modern forms -------------------
+
+NOV_2019 = {"published": "2019-11-19"}
+
+
+def test_an_ambassador_to_a_place_before_the_name_is_of_the_sending_country():
+    assert officials("x", "China's ambassador to Britain Liu Xiaming said China would act.", **NOV_2019) == {
+        ("Liu Xiaming", "Ambassador", "CN")}
+    assert officials("x", "He, U.S. Ambassador to the European Union Gordon Sondland and others met.",
+                     **NOV_2019) == {("Gordon Sondland", "Ambassador", "US")}
+
+
+def test_appositives_with_former_top_another_and_a_destination():
+    text = ("Kurt Volker, the former special envoy to Ukraine, and Tim Morrison, a former National "
+            "Security Council official, testified in Washington.")
+    assert officials("x", text, **NOV_2019) == {
+        ("Kurt Volker", "former Special Envoy", "US"),
+        ("Tim Morrison", "former National Security Council Official", "US")}
+    assert officials("x", "Tim Morrison, another top NSC aide, testified in Washington.", **NOV_2019) == {
+        ("Tim Morrison", "NSC Aide", "US")}
+
+
+def test_a_country_possessive_with_new_before_the_role():
+    text = "Chris Tang, Hong Kong's new police commissioner, said police alone cannot end the violence."
+    assert officials("x", text, **NOV_2019) == {("Chris Tang", "Police Commissioner", "HK")}
+    text = "Sweden's deputy director of public prosecutions, Eva-Marie Persson, said on Tuesday."
+    assert officials("x", text, **NOV_2019) == {
+        ("Eva-Marie Persson", "Deputy Director of Public Prosecutions", "SE")}
+
+
+def test_attorneys_press_secretaries_ombudsmen_and_portfolios_written_in_mixed_case():
+    assert officials("x", "James P. Kennedy Jr., the U.S. Attorney for the Western District of New York, "
+                     "said the case was clear.", **NOV_2019) == {("James Kennedy", "US Attorney", "US")}
+    assert officials("x", "said Hogan Gidley, the principal deputy White House press secretary.",
+                     **NOV_2019) == {("Hogan Gidley", "Principal Deputy White House Press Secretary", "US")}
+    assert officials("x", "In La Paz, Bolivia, Public Ombudsman Nadia Cruz's office said the deaths were "
+                     "caused by gunshots.", **NOV_2019) == {("Nadia Cruz", "Public Ombudsman", "BO")}
+    assert officials("x", "In a letter to Alex Azar, the Health and Human Services secretary, doctors in "
+                     "San Diego asked for vaccines.", **NOV_2019) == {
+        ("Alex Azar", "Health and Human Services Secretary", "US")}
+
+
+def test_a_senate_and_house_of_another_country_are_that_countrys():
+    text = ("The Nigerian Senate mourned the former House of Representatives Speaker , Benjamin Nzeribe, "
+            "after Senate President Bukola Saraki read the letters. Senate Leader, Ahmad Lawan moved a motion.")
+    assert officials("x", text, published="2018-10-09") == {
+        ("Benjamin Nzeribe", "former Speaker", "NG"), ("Bukola Saraki", "Senate President", "NG"),
+        ("Ahmad Lawan", "Senate Leader", "NG")}
+
+
+def test_fired_is_former_and_a_country_before_an_institution_is_its_own():
+    assert ("Oliver North", "former NSC Aide", "US") in officials(
+        "x", "Reagan said Poindexter and fired NSC aide Oliver North did not tell him.", year=1987)
+    assert officials("x", "Turkey's National Security Council Secretary-General Mehmet Ali spoke.",
+                     year=2019) == {("Mehmet Ali", "National Security Council Secretary-General", "TR")}

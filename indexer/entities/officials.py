@@ -51,6 +51,15 @@ _LOOSE_HEADS = {"president", "vice president", "chancellor", "governor", "gov.",
                 "emperor", "shah", "pope", "sen.", "rep."}
 
 
+# words that may stand between a name's comma, or a qualifier, and the role: "Kurt Volker, the
+# former special envoy", "Hong Kong's new police commissioner", "another top NSC aide"
+_MODIFIERS = ("former", "new", "top", "senior", "then", "current", "incumbent", "outgoing",
+              "interim", "longtime", "principal", "deputy", "acting", "chief")
+# of those, the ones that are part of the role: "the principal deputy White House press secretary"
+_ROLE_MODIFIERS = {"principal", "deputy", "acting", "chief"}
+_MODIFIER = rf"(?:{'|'.join(_MODIFIERS)})"
+
+
 @dataclass
 class Found:
     name: str
@@ -216,13 +225,22 @@ def _patterns() -> dict:
     insts = _alt(d["institutions"])
     return {
         "role": re.compile(rf"(?<![\w.-])(?:{_role_pattern(d)})(?![\w-])"),
-        "name_after": re.compile(rf",?\s+{hon}(?P<name>{NAME})(?![\w-])"),
-        "name_before": re.compile(rf"(?<![\w.-])(?P<name>{NAME}),\s+(?:the\s+|a\s+)?$"),
+        "name_after": re.compile(rf"\s*,?\s+{hon}(?P<name>{NAME})(?![\w-])"),
+        # "James P. Kennedy Jr., the U.S. Attorney", "Kevin McAleenan, who was the acting director"
+        "name_before": re.compile(rf"(?<![\w.-])(?P<name>{NAME})(?:,?\s+(?:Jr|Sr)\.)?\s*,\s+"
+                                  rf"(?:who\s+(?P<was>is|was)\s+)?(?:the\s+|a\s+|an\s+|another\s+)?"
+                                  rf"(?P<mods>(?:{_MODIFIER}\s+){{0,3}})$"),
         "appos_end": re.compile(r"\s*[,.;)]|\s+(?:who|and|said|told|was|is|has|had|says)\b"),
+        # after an appositive's role: "to Ukraine", "for the Western District of New York"
+        "appos_tail": re.compile(r"\s+(?:to|for|of|in|on)\s+(?:the\s+)?[A-Z][\w.'\u2019-]*"
+                                 r"(?:\s+(?:of\s+|and\s+)?[A-Z][\w.'\u2019-]*){0,5}"),
+        # "ambassador to Britain Liu Xiaming", "Ambassador to the European Union Gordon Sondland"
+        "to_place": re.compile(rf"\s+to\s+(?:the\s+)?(?:(?P<inst>{insts})(?![\w-]))?"),
+        "modifier_before": re.compile(rf"\b{_MODIFIER}\s+$"),
         "institution_before": re.compile(rf"(?:^|(?<=[\s(]))(?P<inst>{insts})(?:['\u2019]s)?\s+$"),
         "of_institution": re.compile(rf"\s+(?:of|at)\s+(?:the\s+)?(?P<inst>{insts})(?![\w-])"),
         "gov_words": re.compile(rf"(?:['\u2019]s)?\s+(?P<words>(?:(?:{_alt(d['gov_words'])})\s+){{1,4}})$"),
-        "former": re.compile(r"(?:\b(?:former|Former|ex|Ex|then|Then|late|retired|onetime|one-time)\b[\s-]+)$"),
+        "former": re.compile(r"(?:\b(?:former|Former|ex|Ex|then|Then|late|retired|onetime|one-time|fired|ousted|sacked|deposed)\b[\s-]+)$"),
         "portfolio": {r.lower() for r in portfolio_roles},
         "qualified": {r.lower() for r in d["qualified_roles"]},
         "prefixes": tuple(p.lower() + " " for p in d["role_prefixes"]),
@@ -262,6 +280,7 @@ class _Case:
 
 _CASES = (
     _Case(lambda s: s, lambda s: s),                                    # as written
+    _Case(lambda s: s, str.lower),                     # "the Health and Human Services secretary"
     _Case(str.lower, str.lower),                                        # lower case
     _Case(lambda s: s[:1].upper() + s[1:].lower(), str.lower),          # capitalised
 )
@@ -329,11 +348,19 @@ def _qualifier(text: str, start: int, mention_ends: dict[int, Mention]) -> tuple
     """
     p = _patterns()
     w0 = max(0, start - 60)
+    mod = p["modifier_before"].search(text, max(0, start - 20), start)
+    if mod:  # "Hong Kong's new police commissioner"
+        start = mod.start()
     m = p["institution_before"].search(text, w0, start)
     if m:
         inst = m.group("inst")
         country = data()["institutions"][inst] or (_countries.gazetteer().get(inst) or "")
-        return inst, country, m.start("inst")
+        at = m.start("inst")
+        for gap in (1, 2, 3, 4):  # "Turkey's National Security Council": that country's
+            mention = mention_ends.get(at - gap)
+            if mention and country != "*" and re.fullmatch(r"(?:['\u2019]s)?\s+", text[mention.end:at]):
+                return inst, mention.code, mention.start
+        return inst, country, at
     for gap in (1, 2, 3, 4):  # "Israeli Defense", "Saudi Arabia's oil minister"
         mention = mention_ends.get(start - gap)
         if mention and re.fullmatch(r"(?:['\u2019]s)?\s+", text[mention.end:start]):
@@ -395,6 +422,10 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
     p = _patterns()
     known = p["known"]
     ends = {m.end: m for m in mentions}
+    starts: dict[int, Mention] = {}
+    for m in mentions:
+        if m.start not in starts or m.end > starts[m.start].end:
+            starts[m.start] = m
     raw: list[tuple[int, int, str, str, str]] = []  # start, end, name, role, country
 
     for m in p["role"].finditer(text):
@@ -410,16 +441,27 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
             inst = of.group("inst")
             qual = (inst, data()["institutions"][inst] or _countries.gazetteer().get(inst) or "", rstart)
             rend = of.end()
+        dest, mods = "", []
+        if role.lower().endswith(("ambassador", "envoy")):
+            to = p["to_place"].match(text, rend)
+            if to:  # "ambassador to Britain Liu Xiaming"
+                place = starts.get(to.end())
+                if to.group("inst") or place:
+                    rend = to.end("inst") if to.group("inst") else place.end
+                    dest = "" if to.group("inst") else place.code
         after = p["name_after"].match(text, rend)
         if after:
             span, appos = (after.start("name"), after.end("name")), False
         else:  # "Kiichi Miyazawa, the finance minister,"
-            if not p["appos_end"].match(text, rend):
+            tail = p["appos_tail"].match(text, rend)
+            if not (p["appos_end"].match(text, rend) or (tail and p["appos_end"].match(text, tail.end()))):
                 continue
-            before = p["name_before"].search(text, max(0, q0 - 80), q0)
+            before = p["name_before"].search(text, max(0, q0 - 100), q0)
             if not before:
                 continue
             span, appos = (before.start("name"), before.end("name")), True
+            former = former or before.group("was") == "was"
+            mods = [w for w in before.group("mods").split() if w in _ROLE_MODIFIERS]
         if not _accept_role(role, qual is not None, text, rstart, appos):
             continue
         name = _clean_name(text[span[0]:span[1]])
@@ -429,9 +471,13 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
                 and _dated_by_title(name, _title(role), when, year) is None:
             continue  # "President William Wrigley" of a company; heads of state come qualified or known
         inst, country = (qual[0], qual[1]) if qual else ("", "")
+        if not country and dest:  # an envoy is not of the country he is sent to
+            country = _main_except(mentions, dest, line_country)
         role = _title(role)
         if inst and not inst.islower():
             role = f"{inst} {role}"
+        if mods:  # "the principal deputy White House press secretary"
+            role = _title(" ".join(mods)) + " " + role
         at = re.compile(r"\s+".join(map(re.escape, name.split()))).search(text, span[0], span[1])
         role = canonical_role(role)
         raw.append((at.start(), at.end(), name, f"former {role}" if former else role, country))
@@ -465,6 +511,15 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
                 raw.append((m.start(), m.end(), hit["name"], "", ""))
 
     return _merge(raw, text, mentions, main_country, line_country, year, when)
+
+
+def _main_except(mentions: list[Mention], code: str, line_country: str) -> str:
+    """The dateline's country, else the most-mentioned country (ties to the first
+    mentioned), leaving out ``code``; "" if there is none."""
+    if line_country and line_country != code:
+        return line_country
+    others = [m.code for m in mentions if m.code != code]
+    return Counter(others).most_common(1)[0][0] if others else ""
 
 
 def _is_known(name: str, year: int | None) -> bool:
