@@ -115,6 +115,22 @@ def test_same_totals_facets_and_top10_as_embedded(both):
     assert mean >= 0.8
 
 
+MISSPELT = ["electon", "inflaton results", "prime ministr", "parliment vote", "zzzyzx",
+            "goverment budget", "israel", "ceasfire talks"]
+
+
+def test_same_did_you_mean_and_corrections_as_embedded(both):
+    embedded, cluster = both
+    offered = 0
+    for q in MISSPELT:
+        a, b = _run(embedded, {"q": q}), _run(cluster, {"q": q})
+        assert (b["suggestion"], b["corrected_from"], b["query"]) == \
+            (a["suggestion"], a["corrected_from"], a["query"]), q
+        assert b["total"] == a["total"], q
+        offered += bool(a["suggestion"] or a["corrected_from"])
+    assert offered >= 3  # the set exercises the speller, not only words spelt right
+
+
 def test_same_timeline_snippets_and_article(both):
     embedded, cluster = both
     for params in ({"q": ""}, {"q": "president", "country": "US"}, {"q": "", "from": "2024-09-01"}):

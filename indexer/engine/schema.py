@@ -17,6 +17,9 @@ from .types import FACETS  # noqa: F401  (the facet fields are engine-neutral)
 TEXT_FIELDS = ("title", "body")
 
 
+SPELL_ANALYZER = StandardAnalyzer(stoplist=None)  # the titles' words did-you-mean knows
+
+
 def make_schema() -> Schema:
     """The one schema: ranked text fields, facet fields, stored fields for hits."""
     return Schema(
@@ -24,7 +27,7 @@ def make_schema() -> Schema:
         content_hash=ID(stored=True, sortable=True),
         title=StemmedText(stored=True, field_boost=2.5),
         body=StemmedText(stored=True),
-        spell=TEXT(analyzer=StandardAnalyzer(stoplist=None), phrase=False),
+        spell=TEXT(analyzer=SPELL_ANALYZER, phrase=False),
         country=KEYWORD(stored=True, commas=True, scorable=False),
         official=KEYWORD(stored=True, commas=True, scorable=False),
         official_info=KEYWORD(commas=True, scorable=False),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -73,13 +74,53 @@ class Speller:
 
     def correct(self, word: str) -> str | None:
         owners = {int(i) for key in _deletes(word) | {word} for i in self._candidates(key)}
-        ranked = sorted((_distance(word, self.words[i]), -int(self.freq[i]), self.words[i])
-                        for i in owners if self.words[i] != word)
-        return ranked[0][2] if ranked and ranked[0][0] <= 2 else None
+        return closest(word, [(self.words[i], int(self.freq[i])) for i in owners])
+
+
+def spell_words(title: str) -> list[str]:
+    """A title's distinct words as the embedded vocabulary holds them (the ``spell``
+    field's analyzer; letters only, three or more), in the order they first appear."""
+    from .schema import SPELL_ANALYZER
+    return list(dict.fromkeys(w for w in (t.text for t in SPELL_ANALYZER(title))
+                              if len(w) >= 3 and w.isalpha()))
+
+
+def closest(word: str, known: Iterable[tuple[str, int]]) -> str | None:
+    """Of ``known`` (word, articles), the nearest to ``word`` within two edits, the most
+    frequent among equally near ones (then alphabetical); None if none is that near."""
+    ranked = sorted((_distance(word, w), -n, w) for w, n in known if w != word)
+    return ranked[0][2] if ranked and ranked[0][0] <= 2 else None
+
+
+def corrected(text: str, frequency: Callable[[str], int | None],
+              correct: Callable[[str], str | None]) -> str | None:
+    """``text`` with each word the articles rarely use replaced by a close spelling that
+    is at least ten times as common; None when nothing changes.
+
+    ``frequency(word)`` is how many articles hold the word's stems (None for a stop
+    word); ``correct(word)`` the closest known spelling.  Both engines answer did-you-
+    mean with this one rule.
+    """
+    def fix(match: re.Match) -> str:
+        word = match.group(1)
+        seen = frequency(word)
+        if word in _OPERATORS or seen is None or seen >= RARE:
+            return word  # an operator, a stop word, or a word the articles use
+        better = correct(word.lower())
+        # a rare word is kept unless a far more common spelling is close to it
+        return better if better and (not seen or (frequency(better) or 0) >= 10 * seen) else word
+
+    out = _WORD.sub(fix, text)
+    return out if out.lower() != text.lower() else None
+
+
+def query_words(text: str) -> list[str]:
+    """The words of ``text`` did-you-mean may look at (for engines that batch look-ups)."""
+    return [m.group(1) for m in _WORD.finditer(text) if m.group(1) not in _OPERATORS]
 
 
 def suggest(gen, text: str) -> str | None:
-    """Replace words the index has never seen with their closest known spelling."""
+    """Did-you-mean on the embedded index: its Speller, doc frequencies from its reader."""
     reader = gen.searcher.reader()
     analyzer = gen.ix.schema["body"].analyzer
 
@@ -87,14 +128,4 @@ def suggest(gen, text: str) -> str | None:
         stems = [t.text for t in analyzer(word)]
         return max(reader.doc_frequency("body", s) for s in stems) if stems else None
 
-    def fix(match: re.Match) -> str:
-        word = match.group(1)
-        seen = frequency(word)
-        if word in _OPERATORS or seen is None or seen >= RARE:
-            return word  # an operator, a stop word, or a word the articles use
-        better = gen.speller.correct(word.lower())
-        # a rare word is kept unless a far more common spelling is close to it
-        return better if better and (not seen or (frequency(better) or 0) >= 10 * seen) else word
-
-    corrected = _WORD.sub(fix, text)
-    return corrected if corrected.lower() != text.lower() else None
+    return corrected(text, frequency, gen.speller.correct)

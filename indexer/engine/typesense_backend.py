@@ -15,7 +15,7 @@ leader through whichever node is asked.  What is mapped, and how:
 | BM25F (+RM3) ranking | scored client-side (:mod:`.typesense_rank`) on the matches, with df/avg from Typesense |
 | snippets | :func:`.snippets.snippet` on the stored body of the page's hits |
 | more-like-this | the article's 12 highest tf-idf body words, OR-ed, ranked by BM25F |
-| did-you-mean | none (Typesense's typo tolerance is not our speller): ``suggestion`` is None |
+| did-you-mean | the embedded rule (:func:`.speller.corrected`) over the titles' words (``spell_words``), candidates found by Typesense's own typo-tolerant search |
 | generations, atomic swap | a new collection per build, the alias swapped to it, the old dropped |
 
 Relevance is exact when a tier holds at most :data:`EXACT` matches (all are
@@ -38,6 +38,7 @@ from . import querying
 from . import typesense_query as tq
 from . import typesense_rank as rank
 from .snippets import SNIPPET_CHARS, snippet
+from .speller import RARE, closest, corrected, query_words, spell_words
 from .types import FACETS, EngineHit, EngineQuery, EngineResult, WriteReport
 
 UNDATED = 2 ** 62                # sorts after every date, as Whoosh's column does
@@ -65,6 +66,7 @@ def schema(name: str) -> dict:
         f("official_info", "string[]", facet=True, optional=True),
         f("published", "int64"), f("dated", "bool"), f("day", "string", facet=True, optional=True),
         f("title_len", "int32", facet=True), f("body_len", "int32", facet=True),
+        f("spell_words", "string[]", optional=True),
         f("title", "string", **stored), f("body", "string", **stored), f("url", "string", **stored),
         f("officials_json", "string", **stored)]}
 
@@ -79,6 +81,7 @@ def to_document(article: Article, seq: int) -> dict:
         "title_terms": sorted(set(title)), "body_terms": sorted(set(body)),
         "title_text": " ".join(title), "body_text": " ".join(body),
         "title_len": len(title), "body_len": len(body),
+        "spell_words": spell_words(article.title),
         "source": article.source, "countries": list(article.countries),
         "officials": [o.name.replace(",", " ") for o in article.officials],
         "official_info": [f"{o.name}|{o.role}|{o.country}".replace(",", " ") for o in article.officials],
@@ -314,6 +317,9 @@ class TypesenseBackend:
         if r.timeline:
             searches.append({"filter_by": tq.both(base, *chosen.values()), "per_page": 0,
                              "facet_by": "day", "max_facet_values": limit})
+        spelling = bool(searching and r.text)
+        if spelling:  # did-you-mean looks at queries whose words together are rare
+            searches.append({"filter_by": strict, "per_page": 0})
         found = self._multi([{k: v for k, v in s.items() if v != ""} for s in searches])
         total = found[0]["found"]
         facet_counts = {n: _facet(found[0], FIELD[n], r.facet_limit) for n in FACETS if n not in chosen}
@@ -325,6 +331,8 @@ class TypesenseBackend:
             all_words = found[at]["found"] if relaxed else total
             at += relaxed
         histogram = _timeline(_facet(found[at], "day", None)) if r.timeline else []
+        at += bool(r.timeline)
+        suggestion = self._suggest(r.text) if spelling and found[at]["found"] < RARE else None
         relaxed = relaxed and all_words < total
         long_query = words > querying.RANKING.short
         page = []
@@ -352,8 +360,51 @@ class TypesenseBackend:
             page = page[r.offset:need]
         body_terms = {t for f, t in terms if f == "body"}
         hits = self._hits([(d["id"], s) for d, s in page], body_terms)
-        return EngineResult(total, hits, facet_counts, None, relaxed, histogram, all_words,
+        return EngineResult(total, hits, facet_counts, suggestion, relaxed, histogram, all_words,
                             relaxed and (not long_query or r.sort != "relevance"))
+
+    def _suggest(self, text: str) -> str | None:
+        """Did-you-mean with the embedded rule: each word's article count from the body
+        stems, candidates from a typo-tolerant search of the titles' words (two edits;
+        the distinct words its hits matched), ranked by edit distance, then by how many
+        titles hold them, as the embedded Speller ranks."""
+        known: dict[str, int | None] = {}
+
+        def count(words: Iterable[str]) -> None:
+            todo = [w for w in dict.fromkeys(words) if w not in known]
+            stems = {w: analyzed for w in todo if (analyzed := tq.analyze(w))}
+            known.update({w: None for w in todo if w not in stems})
+            pairs = [(w, s) for w, ss in stems.items() for s in dict.fromkeys(ss)]
+            found = self._multi([{"per_page": 0, "filter_by": tq.one_of("body_terms", [s])}
+                                 for _, s in pairs])
+            for (w, _), r in zip(pairs, found):
+                known[w] = max(known.get(w) or 0, r["found"])
+
+        def correct(word: str) -> str | None:
+            typo = {"q": word, "query_by": "spell_words", "num_typos": 2, "prefix": "false",
+                    "min_len_1typo": 3, "min_len_2typo": 5, "typo_tokens_threshold": PAGE,
+                    "drop_tokens_threshold": 0, "include_fields": "id", "per_page": PAGE,
+                    "highlight_fields": "spell_words"}
+            try:
+                hits = self._multi([typo])[0]["hits"]
+            except IndexUnavailable:  # a collection built before spell_words: no suggestion
+                return None
+            near = {t.lower() for h in hits for hl in h.get("highlights", [])
+                    for group in hl.get("matched_tokens", []) for t in
+                    (group if isinstance(group, list) else [group])}
+            near = sorted(w for w in near if w != word and w.isalpha())
+            if not near:
+                return None
+            titles = self._multi([{"per_page": 0, "filter_by": tq.one_of("spell_words", [w])}
+                                  for w in near])
+            best = closest(word, [(w, r["found"]) for w, r in zip(near, titles)])
+            if best:
+                count([best])
+            return best
+
+        count(query_words(text))
+        return corrected(text, lambda w: known[w] if w in known else
+                         (count([w]) or known[w]), correct)
 
     def _phrase_ids(self, found: list) -> dict:
         """Each phrase -> the ids of the live articles holding it in its field."""
