@@ -394,7 +394,8 @@ def _serving(host, port, base_url, data, processes: int) -> None:
                    "10.1.0.0/16 for an intranet (repeatable; default: public addresses only).")
 @click.option("--article-pattern", multiple=True, help="Regex an article URL matches (repeatable).")
 @click.option("--name", "source_name", default="", help="Source name for the URLs given here.")
-@click.option("--max-pages", type=int, help="Stop after fetching this many pages (0: no limit).")
+@click.option("--max-pages", type=int, help="Stop after fetching this many pages (0: no limit; "
+                                          "per worker with --frontier).")
 @click.option("--max-depth", type=int, help="Link hops from a start page, feed or sitemap.")
 @click.option("--delay", type=float, help="Seconds between requests to one host (default 1).")
 @click.option("--timeout", type=float, help="Seconds to wait for a response (default 30).")
@@ -402,6 +403,11 @@ def _serving(host, port, base_url, data, processes: int) -> None:
 @click.option("--retries", type=int, help="Immediate retries of timeouts and 5xx (default 2).")
 @click.option("--contact-url", help="URL in the User-Agent where site owners can reach you.")
 @click.option("--recrawl", is_flag=True, help="Revisit fetched pages (conditional requests).")
+@click.option("--frontier", metavar="redis://HOST:PORT/DB",
+              help="Share the crawl with other workers: the URL queue, seen-set, fetch log and "
+                   "per-host delay live in this Redis database (default: DATA/crawl.sqlite, "
+                   "one worker).  Each worker stores the articles it fetched in its own "
+                   "--data-dir; --report with --frontier reports the whole crawl.")
 @click.option("--report", "show_report", is_flag=True,
               help="Only summarize the crawl so far: outcomes and failed URLs with reasons.")
 @click.option("--json", "as_json", is_flag=True, help="With --report: print it as JSON.")
@@ -421,15 +427,22 @@ def crawl(data, sources_file, feed, sitemap, start, allow_domain, article_patter
     listed by `--report` with the reason.  Crawl an intranet by naming its
     range: --allow-address 10.1.0.0/16.
 
+    Many workers, on one machine or several, crawl together with --frontier
+    redis://HOST:PORT/DB: each URL is leased to one worker and fetched once,
+    the delay between requests to a host holds across all of them, and the
+    URLs a killed worker held go to the others when its lease lapses
+    (lease_seconds in the sources file, default 30).
+
     \b
     Examples:
       newsdesk crawl --sources corpus/sources.toml --max-pages 200
       newsdesk crawl --feed https://example.org/rss.xml --article-pattern '/news/'
       newsdesk crawl --report
+      newsdesk crawl --sources corpus/sources.toml --frontier redis://10.0.0.5:6379/0
     """
     from . import crawl as crawler
     if show_report:
-        report = crawler.report(data)
+        report = crawler.report(data, settings.get("frontier") or "")
         click.echo(json.dumps(report.to_json(), indent=2) if as_json
                    else crawler.format_report(report))
         return report

@@ -3,12 +3,13 @@
 Library calls (the CLI's ``crawl``, ``crawl --report`` and ``normalize`` wrap them)::
 
     crawl(data, config, progress=print)   # fetch, normalize, store; resumable
-    report(data)                          # counts per outcome, failed URLs with reasons
+    report(data, frontier="")             # counts per outcome, failed URLs with reasons
     normalize_stored(data)                # stored WARCs -> store again, no fetching
 
 Modules, one job each: ``config`` (sources and limits), ``urls`` (URL
 normalization), ``frontier`` (crawl.sqlite: queue, outcomes, validators, body
-hashes), ``listings`` (feed and sitemap links), ``politeness`` (Crawl-delay +
+hashes), ``redis_frontier`` (the same, shared by many workers: leases, one
+seen-set, one per-host delay), ``listings`` (feed and sitemap links), ``politeness`` (Crawl-delay +
 AutoThrottle), ``spider`` (the Scrapy spider), ``ingest`` (HTML -> Article ->
 entities -> store), ``warc`` (raw responses), ``report`` (the summary),
 ``runner`` (the worker process).  This package is the only place that
@@ -85,16 +86,18 @@ def crawl(data: DataDir, config: CrawlConfig, *,
     if code != 0:
         raise NewsdeskError(f"the crawl worker stopped with exit code {code}; "
                             f"run again to resume (set NEWSDESK_CRAWL_LOG=INFO for details)")
-    return report(data)
+    return report(data, config.frontier)
 
 
+def report(data: DataDir, frontier: str = "") -> CrawlReport:
+    """Counts per outcome and the URLs not fetched, with reasons, from the frontier.
 
-
-def report(data: DataDir) -> CrawlReport:
-    """Counts per outcome and the URLs not fetched, with reasons, from crawl.sqlite."""
-    if not data.crawl_db.exists():
+    ``frontier`` "" is ``DATA/crawl.sqlite``; a ``redis://`` URL the shared frontier,
+    whose fetch log holds every worker's outcomes.
+    """
+    if not frontier and not data.crawl_db.exists():
         raise NewsdeskError(f"no crawl yet: {data.crawl_db} does not exist")
-    return crawl_report(data.crawl_db)
+    return crawl_report(data.crawl_db, frontier)
 
 
 def normalize_stored(data: DataDir, *, progress: Callable[[int], None] | None = None) -> ImportReport:

@@ -15,6 +15,7 @@ import tomllib
 
 from ..errors import BadInput
 from ..importers.limits import MAX_BYTES
+from .frontier import REDIS_SCHEMES
 from .guard import UrlPolicy, parse_networks
 
 VERSION = "0.1"
@@ -59,6 +60,8 @@ class CrawlConfig:
     recrawl: bool = False            # revisit fetched pages (conditional requests)
     robots_sitemaps: bool = True     # also read the sitemaps a source host's robots.txt lists
     allow_addresses: list[str] = field(default_factory=list)  # non-public IPs/CIDRs one may fetch
+    frontier: str = ""               # "" = DATA/crawl.sqlite; redis://HOST:PORT/DB = shared by many workers
+    lease_seconds: float = 30.0      # shared frontier: a dead worker's URLs go to others after this
 
     @property
     def agent(self) -> str:
@@ -86,6 +89,11 @@ class CrawlConfig:
 
     def validate(self) -> CrawlConfig:
         self.policy()  # a bad --allow-address fails before anything starts
+        if self.frontier and urlsplit(self.frontier).scheme not in REDIS_SCHEMES:
+            raise BadInput(f"not a frontier URL: {self.frontier} (give redis://HOST:PORT/DB)")
+        if self.lease_seconds < 2:
+            raise BadInput(f"lease_seconds must be at least 2 (leases are renewed every second), "
+                           f"not {self.lease_seconds}")
         if not any(s.feeds or s.sitemaps or s.start_urls for s in self.sources):
             raise BadInput("nothing to crawl: give --feed, --sitemap or --start, or --sources FILE")
         for source in self.sources:

@@ -10,6 +10,16 @@ committed as it happens, so a killed crawl resumes from the rows still
 States: ``queued`` (to fetch), ``done`` (fetched; see outcome), ``retry``
 (failed, tried again after ``next_try``), ``failed`` (gave up or permanent),
 ``skipped`` (never fetched: offsite).
+
+One frontier protocol, two homes, chosen by :func:`open_frontier` from the
+``--frontier`` URL's scheme: this SQLite file (the default, one worker) and
+:class:`~indexer.crawl.redis_frontier.RedisFrontier` (``redis://``: many
+workers share the queue, the seen-set, the fetch log and the per-host delay).
+The spider calls the same methods on either; the few that only matter with many
+workers (``join``, ``claim``, ``release``, ``heartbeat``, ``busy_elsewhere``,
+``host_wait``) are no-ops here, and ``shared`` tells the spider that URLs come
+only from :meth:`due` (as leases) rather than straight from the page that
+linked them.
 """
 from __future__ import annotations
 
@@ -19,6 +29,9 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..errors import BadInput
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS urls (
@@ -65,8 +78,28 @@ def body_hash(text: str) -> str:
     return hashlib.blake2b(words.encode(), digest_size=12).hexdigest()
 
 
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def open_frontier(url: str, db_path: str | Path, *, lease: float = 30.0, window: int = 16):
+    """The frontier ``url`` names: "" is ``db_path`` (SQLite), ``redis://`` a shared one.
+
+    ``lease`` and ``window`` (how many URLs one worker holds at once) matter to a shared one.
+    """
+    if not url:
+        return Frontier(db_path)
+    scheme = urlsplit(url).scheme
+    if scheme in REDIS_SCHEMES:
+        from .redis_frontier import RedisFrontier
+        return RedisFrontier(url, lease=lease, window=window)
+    raise BadInput(f"unknown frontier {scheme or url!r}: give redis://HOST:PORT/DB "
+                   f"(or nothing for DATA/crawl.sqlite)")
+
+
 class Frontier:
     """The crawl state; one per process (the crawl worker, or the report)."""
+
+    shared = False   # one worker: links found are fetched at once, nothing is leased
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -96,9 +129,9 @@ class Frontier:
                 "VALUES (?, ?, ?, ?, ?)", (url, kind, depth, found_from, time.time()))
         return cur.rowcount == 1
 
-    def seed(self, url: str, kind: str, *, found_from: str = "") -> None:
+    def seed(self, url: str, kind: str, *, found_from: str = "", revisit: bool = True) -> None:
         """Queue a feed, sitemap or start URL; one fetched before is revisited (conditionally)."""
-        if not self.add(url, kind, found_from=found_from):
+        if not self.add(url, kind, found_from=found_from) and revisit:
             with self.db:
                 self.db.execute("UPDATE urls SET state='queued', kind=?, depth=0, updated_at=? "
                                 "WHERE url=? AND state IN ('done', 'skipped')",
@@ -111,6 +144,16 @@ class Frontier:
                 "INSERT OR IGNORE INTO urls (url, kind, state, outcome, reason, found_from, "
                 "updated_at) VALUES (?, ?, 'skipped', ?, ?, ?, ?)",
                 (url, kind, outcome, reason, found_from, time.time()))
+        return cur.rowcount == 1
+
+    def alias(self, url: str, reason: str, *, depth: int = 0, found_from: str = "") -> bool:
+        """Record an unknown URL as another's alias (its canonical link), never fetched."""
+        now = time.time()
+        with self.db:
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO urls (url, kind, depth, state, outcome, reason, found_from, "
+                "fetched_at, updated_at) VALUES (?, 'page', ?, 'done', 'alias', ?, ?, ?, ?)",
+                (url, depth, reason, found_from, now, now))
         return cur.rowcount == 1
 
     def requeue_done(self) -> int:
@@ -128,6 +171,30 @@ class Frontier:
             f"WHERE state='queued' OR (state='retry' AND next_try <= ?) "
             f"ORDER BY {KIND_ORDER}, depth, rowid LIMIT ?", (time.time(), limit + len(exclude)))
         return [Entry(*row) for row in rows if row[0] not in exclude][:limit]
+
+    # -- many workers (no-ops with one) ------------------------------------------------
+
+    def join(self) -> bool:
+        """Start this worker's part of the crawl; True when it starts the run (seeds revisited)."""
+        return True
+
+    def claim(self, url: str, kind: str = "page") -> bool:
+        """Take an unknown URL (a redirect target) to fetch now; False when it is known."""
+        return self.get(url) is None
+
+    def release(self, url: str) -> None:
+        """Give back a URL taken by :meth:`claim` or :meth:`due` and not fetched."""
+
+    def heartbeat(self) -> None:
+        """Keep this worker's leases alive (nothing is leased here)."""
+
+    def busy_elsewhere(self) -> bool:
+        """Whether other workers hold URLs that may come back (a worker waits for them)."""
+        return False
+
+    def host_wait(self, host: str, delay: float) -> float:
+        """Seconds to wait before a request to ``host`` (Scrapy's own delay suffices here)."""
+        return 0.0
 
     def get(self, url: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM urls WHERE url=?", (url,)).fetchone()
@@ -186,4 +253,19 @@ class Frontier:
     def counts(self) -> dict[str, int]:
         """{"queued": n, "done": n, "retry": n, "failed": n, "skipped": n}."""
         found = dict(self.db.execute("SELECT state, count(*) FROM urls GROUP BY state"))
-        return {s: found.get(s, 0) for s in ("queued", "done", "retry", "failed", "skipped")}
+        return {s: found.get(s, 0) for s in STATES}
+
+    def outcome_counts(self) -> dict[str, int]:
+        """{outcome: n}, most frequent first (the report's second line)."""
+        return dict(self.db.execute(
+            "SELECT outcome, count(*) FROM urls WHERE outcome <> '' GROUP BY outcome "
+            "ORDER BY count(*) DESC, outcome").fetchall())
+
+    def not_fetched(self) -> list[dict]:
+        """URLs to retry, failed or skipped: url, outcome, reason, attempts, state, next_try."""
+        return [dict(r) for r in self.db.execute(
+            "SELECT url, outcome, reason, attempts, state, next_try FROM urls "
+            "WHERE state IN ('retry', 'failed', 'skipped') ORDER BY outcome, url")]
+
+
+STATES = ("queued", "done", "retry", "failed", "skipped")

@@ -1,6 +1,8 @@
-"""What the crawl did, from ``crawl.sqlite``: counts per outcome and the failed URLs.
+"""What the crawl did, from its frontier: counts per outcome and the failed URLs.
 
-``newsdesk crawl --report`` prints :func:`format_report` of :func:`crawl_report`.
+``newsdesk crawl --report`` prints :func:`format_report` of :func:`crawl_report`;
+the frontier is ``crawl.sqlite`` or the shared Redis one (``--frontier``), which
+holds every worker's outcomes.
 """
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .frontier import Frontier
+from .frontier import open_frontier
 
 
 @dataclass
@@ -37,18 +39,12 @@ class CrawlReport:
                 "failures": [f.to_json() for f in self.failures]}
 
 
-def crawl_report(db_path: Path) -> CrawlReport:
-    with Frontier(db_path) as frontier:
-        rows = frontier.db.execute(
-            "SELECT outcome, count(*) FROM urls WHERE outcome <> '' GROUP BY outcome "
-            "ORDER BY count(*) DESC, outcome")
-        outcomes = dict(rows.fetchall())
+def crawl_report(db_path: Path, frontier_url: str = "") -> CrawlReport:
+    with open_frontier(frontier_url, db_path) as frontier:
         failures = [Failure(r["url"], r["outcome"], r["reason"], r["attempts"], r["state"],
                             r["next_try"])
-                    for r in frontier.db.execute(
-                        "SELECT * FROM urls WHERE state IN ('retry', 'failed', 'skipped') "
-                        "ORDER BY outcome, url")]
-        return CrawlReport(frontier.counts(), outcomes, failures)
+                    for r in frontier.not_fetched()]
+        return CrawlReport(frontier.counts(), frontier.outcome_counts(), failures)
 
 
 def format_report(report: CrawlReport, show: int = 50) -> str:

@@ -15,6 +15,15 @@ only to allowed domains at public addresses, or at addresses the user
 allowed; a response's final URL and peer address are checked again before it
 is stored.
 
+The frontier is :func:`~indexer.crawl.frontier.open_frontier`'s: ``crawl.sqlite``
+for one worker, or a shared Redis one (``--frontier redis://…``) for many.
+With a shared frontier (``frontier.shared``) URLs come only from
+``frontier.due()``, leased to this worker and renewed every second; links a
+page names go to the shared queue for any worker, and each request waits for
+the host's turn among all workers (:class:`SharedDelayHandler`) on top of
+Scrapy's per-process delay.  Everything else -- the guard, robots.txt, the
+limits, the outcomes -- is the same code either way.
+
 Two additions: the sitemaps a source host's robots.txt lists (``Sitemap:``
 lines) are queued like configured ones (``CrawlConfig.robots_sitemaps``), and
 :class:`RedirectDedupe` drops a redirect whose target is already scheduled or
@@ -38,9 +47,11 @@ from scrapy.exceptions import (
     IgnoreRequest,
     StopDownload,
 )
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import defer, task
 from twisted.internet.error import DNSLookupError
 from twisted.internet.error import TCPTimedOutError
@@ -51,7 +62,7 @@ from ..config import DataDir
 from ..normalize import normalize
 from ..store import Store
 from .config import CrawlConfig
-from .frontier import Entry, Frontier, body_hash
+from .frontier import Entry, body_hash, open_frontier
 from .guard import UrlPolicy, parse_networks
 from .ingest import is_html, store_page, warm_up
 from .listings import feed_links, sitemap_links
@@ -95,6 +106,11 @@ def settings_for(config: CrawlConfig) -> dict:
         "REMOTE_CONTROL_ENABLED": False,          # an HTTP endpoint that runs code: never
         "COOKIES_ENABLED": False,
         "LOG_LEVEL": os.environ.get("NEWSDESK_CRAWL_LOG", "ERROR"),
+        # a shared frontier: each request also waits for its host's turn among all workers
+        **({"DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None,
+                                  "http": "indexer.crawl.spider.SharedDelayHandler",
+                                  "https": "indexer.crawl.spider.SharedDelayHandler"}}
+           if config.frontier else {}),
     }
 
 
@@ -190,6 +206,31 @@ class GuardedResolver(CachingThreadedResolver):
         return defer.maybeDeferred(super().getHostByName, name, timeout).addCallback(check)
 
 
+class SharedDelayHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP(S) download handler, first waiting for the host's turn among all workers.
+
+    Used with a shared frontier only.  Scrapy's download slot spaces one process's
+    requests to a host; across workers the frontier keeps each host's next allowed
+    time (:meth:`~indexer.crawl.redis_frontier.RedisFrontier.host_wait`).  The turn is
+    reserved here, after Scrapy's slot let the request go and right before it is sent,
+    so a request held back by Scrapy's own concurrency limit cannot leave a reserved
+    turn unused and then go out too close to another worker's.  The delay is the
+    larger of ``--delay`` and the slot's (robots.txt Crawl-delay, AutoThrottle).
+    """
+
+    async def download_request(self, request):
+        spider = self._crawler.spider
+        if isinstance(spider, NewsSpider):
+            downloader = self._crawler.engine.downloader
+            slot = downloader.slots.get(downloader.get_slot_key(request))
+            delay = max(spider.config.delay, slot.delay if slot is not None else 0.0)
+            wait = spider.frontier.host_wait(urlparse_cached(request).hostname or "", delay)
+            if wait > 0:
+                from twisted.internet import reactor
+                await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
+        return await super().download_request(request)
+
+
 class RedirectDedupe:
     """Drop a redirect whose target the crawl already knows, before it is fetched.
 
@@ -199,7 +240,9 @@ class RedirectDedupe:
     through here: a target already scheduled in this run or in the frontier is not
     fetched again (the redirecting URL is recorded as ``redirected`` to it); a new target
     is claimed, so that nothing else schedules it while the redirect is fetched.  Hops
-    back into the chain are left to Scrapy, which reports the loop.
+    back into the chain are left to Scrapy, which reports the loop.  With a shared
+    frontier the claim is a lease in it (no other worker fetches the target meanwhile),
+    given back if the redirect fails or the target was only a hop (``meta["nd_claims"]``).
     """
 
     def __init__(self, crawler):
@@ -218,14 +261,16 @@ class RedirectDedupe:
         target = normalize_url(request.url)
         if not target or target == origin or target in {normalize_url(u) for u in chain}:
             return None
-        if target in spider.scheduled or spider.frontier.get(target) is not None:
+        kind = request.meta.get("nd_kind", "page")
+        if target in spider.scheduled or not spider.frontier.claim(target, kind):
             status = (request.meta.get("redirect_reasons") or [None])[0]
             spider.frontier.done(origin, "redirected", reason=f"to {target}",
                                  status=status if isinstance(status, int) else None,
-                                 kind=request.meta.get("nd_kind", "page"))
+                                 kind=kind)
             request.meta["nd_redirect_known"] = target
             raise IgnoreRequest(f"redirect to {target}, which is fetched already")
         spider.scheduled.add(target)
+        request.meta.setdefault("nd_claims", []).append(target)
         return None
 
 
@@ -240,7 +285,12 @@ class NewsSpider(scrapy.Spider):
         self.data = DataDir(Path(data_root)).ensure()
         self.allowed_domains = self.config.domains()
         self.policy = self.config.policy()
-        self.frontier = Frontier(self.data.crawl_db)
+        # a worker holds no more URLs than it can soon send (two per host slot): the rest
+        # of the queue stays free for the other workers
+        self.frontier = open_frontier(self.config.frontier, self.data.crawl_db,
+                                      lease=self.config.lease_seconds,
+                                      window=max(2, 2 * self.config.concurrency_per_host))
+        self.first = True                 # this worker started the run (seeds are revisited)
         self.store = Store(self.data.store_path)
         warm_up()
         self.warc = WarcLog(self.data.raw_dir)
@@ -267,13 +317,15 @@ class NewsSpider(scrapy.Spider):
         self._ticker.start(1.0, now=False)
 
     async def start(self):
+        # the first worker of a run revisits the seeds; one joining a live crawl does not
+        self.first = self.frontier.join()
         for source in self.config.sources:
             for kind, urls in (("sitemap", source.sitemaps), ("feed", source.feeds),
                                ("start", source.start_urls)):
                 for url in urls:
                     if (key := normalize_url(url)):
-                        self.frontier.seed(key, kind)
-        if self.config.recrawl:
+                        self.frontier.seed(key, kind, revisit=self.first)
+        if self.config.recrawl and self.first:
             self.frontier.requeue_done()
         for request in self._due():
             yield request
@@ -298,7 +350,10 @@ class NewsSpider(scrapy.Spider):
                                    found_from=robots_url)
                 continue
             # like a configured sitemap: read again on every run (conditionally)
-            self.frontier.seed(url, "sitemap", found_from=robots_url)
+            self.frontier.seed(url, "sitemap", found_from=robots_url, revisit=self.first)
+            if self.frontier.shared:      # leased from the queue like any URL
+                self._pump()
+                continue
             entry = self.frontier.get(url)
             if entry is not None and entry["state"] == "queued":
                 req = self._request(Entry(url, "sitemap", 0, entry["etag"],
@@ -312,10 +367,22 @@ class NewsSpider(scrapy.Spider):
             request = self._request(entry)
             if request is not None:
                 requests.append(request)
+            else:                      # not this run (--max-pages): for another worker
+                self.frontier.release(entry.url)
         return requests
 
+    def _pump(self) -> None:
+        """A shared frontier: take the URLs due now (leases) into the engine."""
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is None or slot.closing is not None:   # the spider is closing
+            return
+        for request in self._due():
+            self.crawler.engine.crawl(request)
+
     def _request(self, entry: Entry) -> scrapy.Request | None:
-        if entry.url in self.scheduled:
+        # with one worker, never twice in a run; a shared frontier's lease already says
+        # nobody else has it, and a URL due again (a retry) is meant to be fetched again
+        if entry.url in self.scheduled and not self.frontier.shared:
             return None
         if entry.kind in ("page", "start"):
             if self.config.max_pages and self.pages_scheduled >= self.config.max_pages:
@@ -338,6 +405,9 @@ class NewsSpider(scrapy.Spider):
     def _idle(self, spider) -> None:
         requests = self._due()
         if not requests:
+            if self.frontier.busy_elsewhere():
+                # another worker holds leases: they may lapse (it died) and come back here
+                raise DontCloseSpider
             return
         for request in requests:
             self.crawler.engine.crawl(request)
@@ -356,7 +426,8 @@ class NewsSpider(scrapy.Spider):
             return
         if depth > self.config.max_depth:
             return
-        if self.frontier.add(url, kind, depth=depth, found_from=base):
+        # a shared frontier queues it for whichever worker has room (see _pump)
+        if self.frontier.add(url, kind, depth=depth, found_from=base) and not self.frontier.shared:
             request = self._request(Entry(url, kind, depth, "", "", 0))
             if request is not None:
                 yield request
@@ -386,6 +457,9 @@ class NewsSpider(scrapy.Spider):
             self.frontier.failed(url, "refused", f"{response.url}: {refusal}")
             return
         final = normalize_url(response.url) or url
+        for target in response.meta.get("nd_claims", ()):
+            if target != final:  # a hop between: claimed, not the page fetched
+                self.frontier.release(target)
         if final != url:
             self.frontier.done(url, "redirected", reason=f"to {final}",
                                status=(response.meta.get("redirect_reasons") or [None])[0], kind=kind)
@@ -425,8 +499,8 @@ class NewsSpider(scrapy.Spider):
                                    article_id=article.id, kind=kind, **validators)
                 canonical = normalize_url(page.url) if page.url else ""
                 if canonical and canonical != url and in_domains(canonical, self.allowed_domains):
-                    if self.frontier.add(canonical, "page", depth=depth, found_from=url):
-                        self.frontier.done(canonical, "alias", reason=f"canonical of {url}")
+                    self.frontier.alias(canonical, f"canonical of {url}", depth=depth,
+                                        found_from=url)
         else:
             self.frontier.done(url, "not_article", reason=page.not_article,
                                status=response.status, kind=kind, **validators)
@@ -447,6 +521,8 @@ class NewsSpider(scrapy.Spider):
 
     def failed(self, failure):
         request = failure.request
+        for target in request.meta.get("nd_claims", ()):
+            self.frontier.release(target)     # redirect targets taken, never fetched
         if request.meta.get("nd_redirect_known"):
             return  # a redirect to a URL fetched anyway: recorded by RedirectDedupe
         url = request.meta.get("nd_url") or normalize_url(request.url)
@@ -465,6 +541,9 @@ class NewsSpider(scrapy.Spider):
     def _tick(self) -> None:
         if os.getppid() != self._parent:  # the CLI that started us is gone: stop like it did
             os._exit(1)
+        self.frontier.heartbeat()
+        if self.frontier.shared:
+            self._pump()
         self.progress()
 
     def progress(self, final: bool = False) -> None:
