@@ -446,3 +446,29 @@ def test_format_report_lists_failures(crawled):
     text = format_report(report(data))
     assert text.splitlines()[0].endswith("skipped")
     assert "redirect_loop" in text
+
+
+# -- the same crawl on a shared (Redis) frontier ------------------------------------
+
+def test_the_redis_frontier_records_what_the_sqlite_one_does(crawled, site, redis_server, tmp_path):
+    """The full crawl again, one worker on a Redis frontier: the same outcome and reason for
+    every URL, the same articles stored, each page fetched as often, robots.txt obeyed."""
+    from indexer.crawl import report as report_of
+    from indexer.crawl.redis_frontier import PREFIX, RedisFrontier
+    url = f"{redis_server}/1"
+    with RedisFrontier(url) as frontier:
+        frontier.db.flushdb()
+    data = DataDir(tmp_path / "data")
+    mark = time.monotonic()
+    report = crawl(data, config_for(site, frontier=url))
+    log = [p for _, p, _, t in NewsSite.log if t >= mark]
+    with RedisFrontier(url) as frontier:
+        keys = [k.removeprefix(PREFIX + "url:") for k in frontier.db.scan_iter(PREFIX + "url:*")]
+        rows = {k: frontier.get(k) for k in keys}
+    got = {(u.split(NewsSite.host, 1)[1] if NewsSite.host in u else u):
+           (r["state"], r["outcome"], r["reason"]) for u, r in rows.items()}
+    assert got == outcomes(crawled[0])
+    assert sorted(log) == sorted(p for _, p, _, _ in crawled[1])
+    assert report.outcomes == report_of(crawled[0]).outcomes
+    with Store(data.store_path) as a, Store(crawled[0].store_path) as b:
+        assert a.hashes() == b.hashes()

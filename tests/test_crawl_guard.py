@@ -254,3 +254,30 @@ def test_no_control_endpoints_and_only_http_handlers():
     assert got["DOWNLOAD_HANDLERS"] == {"file": None, "ftp": None, "s3": None, "data": None}
     assert got["DOWNLOADER_MIDDLEWARES"]["indexer.crawl.spider.UrlGuard"] < 50  # before offsite
     assert got["NEWSDESK_ALLOW_ADDRESSES"] == ["127.0.0.1"]
+
+
+def test_the_guard_holds_the_same_on_a_redis_frontier(sites, redirected, redis_server, tmp_path):
+    """The redirect crawl again, on a shared frontier: nothing reaches a refused target, and
+    every URL has the outcome and reason it has with crawl.sqlite."""
+    from indexer.crawl.redis_frontier import PREFIX, RedisFrontier
+    url, seen2, seen1, seen_blocked, _ = sites
+    frontier_url = f"{redis_server}/2"
+    with RedisFrontier(frontier_url) as frontier:
+        frontier.db.flushdb()
+    data = DataDir(tmp_path / "data")
+    source = Source(name="Harbor Gazette", feeds=[f"{url}/feed.xml"],
+                    start_urls=[f"{url}/{p}" for p in
+                                ("r302", "r301", "meta", "chain", "links", "to-private",
+                                 "to-public", "story")],
+                    allowed_domains=["127.0.0.1", "127.0.0.2"])
+    crawl(data, CrawlConfig(sources=[source], allow_addresses=["127.0.0.1"],
+                            frontier=frontier_url, **settings()))
+    assert seen2 == [] and seen1 == []
+    assert "/private/page.html" not in seen_blocked
+    with RedisFrontier(frontier_url) as frontier:
+        keys = [k.removeprefix(PREFIX + "url:") for k in frontier.db.scan_iter(PREFIX + "url:*")]
+        got = {k: (r["state"], r["outcome"], r["reason"]) for k in keys
+               if (r := frontier.get(k)) is not None}
+    assert got == rows(redirected[0])
+    with Store(data.store_path) as store:
+        assert sorted(a.title for a in store) == ["Harbor budget passes", "Public page"]

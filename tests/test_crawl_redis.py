@@ -1,7 +1,8 @@
 """Two crawl workers sharing one Redis frontier, against a local site: no network.
 
-A real ``redis-server`` (Debian's package) is started on a free loopback port,
-without persistence, in a temporary directory, and stopped at the end.  Two
+A real ``redis-server`` (Debian's package; conftest's ``redis_server``) is started
+on a free loopback port, without persistence, in a temporary directory, and
+stopped at the end; without one the tests skip and say why.  Two
 ``newsdesk crawl --frontier redis://…`` processes crawl one site whose server
 logs every request with the time it arrived.  One page hangs until the test
 lets it go: the worker that leased it is killed (SIGKILL) while it waits, and
@@ -15,9 +16,7 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -31,15 +30,6 @@ from click.testing import CliRunner
 from indexer import DataDir, Store, pipeline
 from indexer.cli import cli
 from indexer.crawl.redis_frontier import RedisFrontier
-
-redis = pytest.importorskip("redis")
-
-REDIS_SERVER = shutil.which("redis-server") or (
-    "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None)
-pytestmark = pytest.mark.skipif(
-    REDIS_SERVER is None,
-    reason="redis-server is not installed (Debian: apt-get install redis-server); "
-           "the shared-frontier test needs a real one")
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = (Path(__file__).parent / "sites" / "news" / "news" / "2024" / "rates-hold.html").read_text()
@@ -112,42 +102,9 @@ class QuietServer(ThreadingHTTPServer):
         pass
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    """A real redis-server on a free loopback port, no persistence; stopped at the end."""
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(workdir), "--protected-mode", "yes"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"redis-server did not start on port {port}")
-                time.sleep(0.05)
-        yield url
-    finally:
-        client.close()
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+def redis_url(redis_server):
+    return f"{redis_server}/0"
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..errors import BadInput
+from ..errors import BadInput, NewsdeskError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS urls (
@@ -79,6 +79,10 @@ def body_hash(text: str) -> str:
 
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+class FrontierError(NewsdeskError):
+    """The frontier cannot be read or written (a shared one's server is gone)."""
 
 
 def open_frontier(url: str, db_path: str | Path, *, lease: float = 30.0, window: int = 16):

@@ -31,17 +31,22 @@ Keys (``newsdesk:crawl:`` prefix): ``url:<url>`` (a hash per URL), ``queue``
 ``retry`` (sorted by expiry and next try), ``s:done``, ``s:failed``,
 ``s:skipped`` (sets), ``outcomes`` (counts per outcome), ``bodies`` (body hash
 -> URL, for duplicates), ``workers`` (live workers by heartbeat), ``host:<host>``
-(next allowed request time), ``seq``.
+(next allowed request time), ``seq``.  A worker is named ``host:pid:random``.
+
+A Redis error (the server gone, a timeout after the client's retries) is a
+:class:`~indexer.crawl.frontier.FrontierError`: the spider stops its worker at
+once rather than fetch what it cannot record; its leases lapse, and the next run
+resumes.
 """
 from __future__ import annotations
 
 import os
 import secrets
 import socket
+from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import NewsdeskError
-from .frontier import Entry
+from .frontier import Entry, FrontierError
 
 PREFIX = "newsdesk:crawl:"
 WINDOW = 16          # URLs one worker holds at most (the spider passes its own): the rest wait
@@ -313,23 +318,34 @@ class RedisFrontier:
         self.held: set[str] = set()     # URLs leased to this worker, renewed by heartbeat()
         self.db = redis.Redis.from_url(url, decode_responses=True, socket_timeout=30,
                                        socket_connect_timeout=10, health_check_interval=30)
+        self._redis_error = redis.RedisError
         try:
             self.db.ping()
         except redis.RedisError as exc:
             self.db.close()
-            raise NewsdeskError(f"cannot reach the crawl frontier at {redacted(url)}: {exc}") from None
+            raise FrontierError(f"cannot reach the crawl frontier at {redacted(url)}: {exc}") from None
         self._scripts = {name: self.db.register_script(_LUA + body)
                          for name, body in _SCRIPTS.items()}
 
+    @contextmanager
+    def _errors(self):
+        try:
+            yield
+        except self._redis_error as exc:
+            raise FrontierError(f"the crawl frontier at {redacted(self.url)} failed: "
+                                f"{type(exc).__name__}: {exc}") from None
+
     def _run(self, name: str, *args):
-        return self._scripts[name](args=[self.prefix, *args])
+        with self._errors():
+            return self._scripts[name](args=[self.prefix, *args])
 
     def close(self) -> None:
         """Leave the crawl: URLs still leased go back to the queue for the other workers."""
         try:
             for url in list(self.held):
                 self.release(url)
-            self.db.zrem(self.prefix + "workers", self.worker)
+            with self._errors():
+                self.db.zrem(self.prefix + "workers", self.worker)
         finally:
             self.db.close()
 
@@ -356,11 +372,12 @@ class RedisFrontier:
 
     def requeue_done(self) -> int:
         n, batch = 0, []
-        for url in self.db.sscan_iter(self.prefix + "s:done", count=500):
-            batch.append(url)
-            if len(batch) == 500:
-                n += self._run("requeue", *batch)
-                batch = []
+        with self._errors():
+            for url in self.db.sscan_iter(self.prefix + "s:done", count=500):
+                batch.append(url)
+                if len(batch) == 500:
+                    n += self._run("requeue", *batch)
+                    batch = []
         if batch:
             n += self._run("requeue", *batch)
         return n
@@ -399,7 +416,8 @@ class RedisFrontier:
 
     def busy_elsewhere(self) -> bool:
         """Whether other workers hold leases (fetching now, or lapsing if they died)."""
-        return self.db.zcard(self.prefix + "leases") > len(self.held)
+        with self._errors():
+            return self.db.zcard(self.prefix + "leases") > len(self.held)
 
     def join(self) -> bool:
         return self._run("join", self.worker, self.lease) == 1
@@ -409,7 +427,8 @@ class RedisFrontier:
         return float(self._run("host_wait", host, repr(float(delay))))
 
     def get(self, url: str) -> dict | None:
-        return self._row(self.db.hgetall(self.prefix + "url:" + url))
+        with self._errors():
+            return self._row(self.db.hgetall(self.prefix + "url:" + url))
 
     def duplicate_of(self, digest: str, url: str) -> str:
         """Another URL with this body hash, or "" -- then ``url`` owns it, for every worker."""
@@ -437,7 +456,7 @@ class RedisFrontier:
     def counts(self) -> dict[str, int]:
         """As the SQLite frontier's; URLs leased to a worker count as queued."""
         p = self.prefix
-        with self.db.pipeline(transaction=False) as pipe:
+        with self._errors(), self.db.pipeline(transaction=False) as pipe:
             for key in ("queue", "leases", "retry"):
                 pipe.zcard(p + key)
             for state in ("done", "failed", "skipped"):
@@ -447,17 +466,19 @@ class RedisFrontier:
                 "skipped": skipped}
 
     def outcome_counts(self) -> dict[str, int]:
-        found = {k: int(v) for k, v in self.db.hgetall(self.prefix + "outcomes").items()
-                 if int(v) > 0}
+        with self._errors():
+            found = {k: int(v) for k, v in self.db.hgetall(self.prefix + "outcomes").items()
+                     if int(v) > 0}
         return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def not_fetched(self) -> list[dict]:
         p = self.prefix
-        urls = [*self.db.zrange(p + "retry", 0, -1), *self.db.smembers(p + "s:failed"),
-                *self.db.smembers(p + "s:skipped")]
+        with self._errors():
+            urls = [*self.db.zrange(p + "retry", 0, -1), *self.db.smembers(p + "s:failed"),
+                    *self.db.smembers(p + "s:skipped")]
         rows = []
         for start in range(0, len(urls), 500):
-            with self.db.pipeline(transaction=False) as pipe:
+            with self._errors(), self.db.pipeline(transaction=False) as pipe:
                 for url in urls[start:start + 500]:
                     pipe.hgetall(p + "url:" + url)
                 rows += [r for r in map(self._row, pipe.execute()) if r is not None]

@@ -62,7 +62,7 @@ from ..config import DataDir
 from ..normalize import normalize
 from ..store import Store
 from .config import CrawlConfig
-from .frontier import Entry, body_hash, open_frontier
+from .frontier import Entry, FrontierError, body_hash, open_frontier
 from .guard import UrlPolicy, parse_networks
 from .ingest import is_html, store_page, warm_up
 from .listings import feed_links, sitemap_links
@@ -541,10 +541,16 @@ class NewsSpider(scrapy.Spider):
     def _tick(self) -> None:
         if os.getppid() != self._parent:  # the CLI that started us is gone: stop like it did
             os._exit(1)
-        self.frontier.heartbeat()
-        if self.frontier.shared:
-            self._pump()
-        self.progress()
+        try:
+            self.frontier.heartbeat()
+            if self.frontier.shared:
+                self._pump()
+            self.progress()
+        except FrontierError as exc:
+            # nothing fetched now could be recorded: stop; the leases lapse, a new run resumes
+            sys.stderr.write(f"newsdesk crawl worker: {exc}\n")
+            sys.stderr.flush()
+            os._exit(3)
 
     def progress(self, final: bool = False) -> None:
         counts = self.frontier.counts()
