@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -87,20 +88,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory) -> str:
-    """A real redis-server on a free loopback port, no persistence, stopped at the end.
-
-    Yields ``redis://127.0.0.1:PORT``; each test file appends its own database number.
-    Skips, saying why, when Debian's redis-server (or the redis client) is missing.
-    """
-    if REDIS_SERVER is None:
-        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server); "
-                    "the shared-frontier crawl tests need a real one")
-    redis = pytest.importorskip("redis", reason="the redis client is not installed "
-                                                "(pip install -e '.[dev]')")
+@contextmanager
+def redis_process(workdir: Path):
+    """Run redis-server on a free loopback port, no persistence; yields (url, process)."""
+    import redis
     port = _free_port()
-    workdir = tmp_path_factory.mktemp("redis")
     server = subprocess.Popen(
         [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no", "--dir", str(workdir)],
@@ -117,12 +109,32 @@ def redis_server(tmp_path_factory) -> str:
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"redis-server did not start on port {port}")
                 time.sleep(0.05)
-        yield url
+        yield url, server
     finally:
         client.close()
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        server.wait()
+
+
+def needs_redis() -> None:
+    """Skip, saying why, unless Debian's redis-server and the redis client are installed."""
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server); "
+                    "the shared-frontier crawl tests need a real one")
+    pytest.importorskip("redis", reason="the redis client is not installed (pip install -e '.[dev]')")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> str:
+    """A real redis-server for the session: ``redis://127.0.0.1:PORT`` (see redis_process).
+
+    Each test file appends its own database number.
+    """
+    needs_redis()
+    with redis_process(tmp_path_factory.mktemp("redis")) as (url, _):
+        yield url

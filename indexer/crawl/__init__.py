@@ -70,6 +70,9 @@ def crawl(data: DataDir, config: CrawlConfig, *,
     last = time.monotonic()  # the first line after progress_every seconds, too
     config.validate()
     data.ensure()
+    if config.frontier:   # unreachable: say so here, before a worker starts
+        from .frontier import open_frontier
+        open_frontier(config.frontier, data.crawl_db).close()
     cmd = [sys.executable, "-m", "indexer.crawl.runner", str(data.root),
            json.dumps(config.to_json())]
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) as worker:

@@ -14,10 +14,12 @@ validators, body hash -- plus what sharing needs:
 * **One seen-set.**  A URL is known once for all workers (:meth:`add` is
   "create unless it exists", atomically); links found by one worker go to the
   shared queue, for whichever worker has room.
-* **One per-host delay.**  :meth:`host_wait` reserves the next request slot of
-  a host for everyone: ``next = max(now, next_allowed); next_allowed = next +
-  delay``, on the Redis server's clock, so workers on machines whose clocks
-  disagree still space their requests.
+* **One per-host delay.**  :meth:`host_wait` lets a request to a host go only
+  once the host's next allowed time has passed, and moves that time ``delay``
+  ahead in the same atomic step (else it says how long to wait, and the caller
+  asks again then).  Times are the Redis server's clock, so workers on machines
+  whose clocks disagree still space their requests; a worker that wakes late
+  only makes the gap longer.
 * **One run.**  The first worker to :meth:`join` (no other live worker) starts
   the run and revisits the seeds; workers joining a live crawl do not fetch
   the feeds and sitemaps again.
@@ -276,14 +278,16 @@ redis.call('ZADD', P .. 'workers', t + tonumber(ARGV[3]), ARGV[2])
 if others == 0 then return 1 end
 return 0
 """,
-    # ARGV: P, host, delay -> seconds to wait (a string: Lua numbers reach Redis as integers)
+    # ARGV: P, host, delay -> '0' (go now: the next request waits delay) or seconds to wait
+    # (a string: Lua numbers reach Redis as integers)
     "host_wait": """
 local t = now()
 local k = P .. 'host:' .. ARGV[2]
 local delay = tonumber(ARGV[3])
-local at = math.max(t, tonumber(redis.call('GET', k)) or 0)
-redis.call('SET', k, tostring(at + delay), 'PX', math.ceil((at + delay - t) * 1000) + 60000)
-return tostring(at - t)
+local allowed = tonumber(redis.call('GET', k)) or 0
+if t < allowed then return tostring(allowed - t) end
+redis.call('SET', k, tostring(t + delay), 'PX', math.ceil(delay * 1000) + 60000)
+return '0'
 """,
 }
 
@@ -423,7 +427,8 @@ class RedisFrontier:
         return self._run("join", self.worker, self.lease) == 1
 
     def host_wait(self, host: str, delay: float) -> float:
-        """Reserve the next request slot of ``host`` for all workers; seconds until it."""
+        """0 when a request to ``host`` may go now (the next one, from any worker, waits
+        ``delay``); else the seconds until the host is free -- ask again then."""
         return float(self._run("host_wait", host, repr(float(delay))))
 
     def get(self, url: str) -> dict | None:

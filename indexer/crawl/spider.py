@@ -211,10 +211,10 @@ class SharedDelayHandler(HTTP11DownloadHandler):
 
     Used with a shared frontier only.  Scrapy's download slot spaces one process's
     requests to a host; across workers the frontier keeps each host's next allowed
-    time (:meth:`~indexer.crawl.redis_frontier.RedisFrontier.host_wait`).  The turn is
-    reserved here, after Scrapy's slot let the request go and right before it is sent,
-    so a request held back by Scrapy's own concurrency limit cannot leave a reserved
-    turn unused and then go out too close to another worker's.  The delay is the
+    time (:meth:`~indexer.crawl.redis_frontier.RedisFrontier.host_wait`).  The host is
+    taken here, after Scrapy's slot let the request go and right before it is sent
+    (so nothing in between can hold it back), and only once its time has come: a
+    worker that wakes late makes the gap longer, never shorter.  The delay is the
     larger of ``--delay`` and the slot's (robots.txt Crawl-delay, AutoThrottle).
     """
 
@@ -224,8 +224,8 @@ class SharedDelayHandler(HTTP11DownloadHandler):
             downloader = self._crawler.engine.downloader
             slot = downloader.slots.get(downloader.get_slot_key(request))
             delay = max(spider.config.delay, slot.delay if slot is not None else 0.0)
-            wait = spider.frontier.host_wait(urlparse_cached(request).hostname or "", delay)
-            if wait > 0:
+            host = urlparse_cached(request).hostname or ""
+            while (wait := spider.frontier.host_wait(host, delay)) > 0:
                 from twisted.internet import reactor
                 await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
         return await super().download_request(request)
@@ -403,10 +403,14 @@ class NewsSpider(scrapy.Spider):
                   "handle_httpstatus_list": [304]})
 
     def _idle(self, spider) -> None:
-        requests = self._due()
+        try:
+            requests = self._due()
+            # another worker holds leases: they may lapse (it died) and come back here
+            busy = not requests and self.frontier.busy_elsewhere()
+        except FrontierError as exc:
+            self._lost(exc)
         if not requests:
-            if self.frontier.busy_elsewhere():
-                # another worker holds leases: they may lapse (it died) and come back here
+            if busy:
                 raise DontCloseSpider
             return
         for request in requests:
@@ -547,10 +551,15 @@ class NewsSpider(scrapy.Spider):
                 self._pump()
             self.progress()
         except FrontierError as exc:
-            # nothing fetched now could be recorded: stop; the leases lapse, a new run resumes
-            sys.stderr.write(f"newsdesk crawl worker: {exc}\n")
-            sys.stderr.flush()
-            os._exit(3)
+            self._lost(exc)
+
+    @staticmethod
+    def _lost(exc: FrontierError) -> None:
+        """The frontier is gone: nothing fetched now could be recorded, so stop at once
+        (its leases lapse; a new run resumes)."""
+        sys.stderr.write(f"newsdesk crawl worker: {exc}\n")
+        sys.stderr.flush()
+        os._exit(3)
 
     def progress(self, final: bool = False) -> None:
         counts = self.frontier.counts()
