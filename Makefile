@@ -7,7 +7,7 @@ DATA   ?= data
 DEMO_DATA ?= data/demo
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-web bench-scale eval-ranking browser screenshots audit stress clean
+.PHONY: demo test bench bench-web bench-scale eval-ranking browser redis screenshots audit stress clean
 
 $(BIN)/newsdesk: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,15 @@ browser: $(BIN)/newsdesk  ## install Chromium for tests/test_browser.py if missi
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
 	@$(CHROMIUM) --version
+
+# The shared-frontier crawl tests (tests/test_crawl_redis.py) start Debian's redis-server
+# on loopback.  Installs it when missing (needs root or sudo).
+REDIS_SERVER ?= /usr/bin/redis-server
+redis: $(BIN)/newsdesk  ## install redis-server for the shared-frontier crawl tests if missing
+	@test -x $(REDIS_SERVER) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server; fi; }
+	@$(REDIS_SERVER) --version
 
 screenshots: browser  ## refresh docs/screenshots/ from the browser tests
 	NEWSDESK_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py -k screenshots

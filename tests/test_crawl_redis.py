@@ -28,9 +28,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import _free_port, needs_redis, redis_process
+from conftest import needs_redis, redis_process
 from indexer import DataDir, Store, pipeline
 from indexer.cli import cli
+from indexer.cluster import free_ports
 from indexer.crawl.redis_frontier import RedisFrontier
 
 REPO = Path(__file__).resolve().parents[1]
@@ -276,7 +277,7 @@ def test_a_later_run_resumes_without_refetching(redis_url, site, tmp_path):
 
 
 def test_an_unreachable_frontier_is_one_clear_error(tmp_path):
-    port = _free_port()          # nothing listens there
+    port = free_ports(1)[0]      # nothing listens there
     result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "d"), "crawl", "--feed",
                                       "http://127.0.0.1:9/rss.xml", "--frontier",
                                       f"redis://:hunter2@127.0.0.1:{port}/0"])
