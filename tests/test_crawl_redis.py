@@ -324,3 +324,44 @@ def test_a_bad_frontier_url_is_refused_before_crawling(tmp_path):
                                       "https://example.org/rss.xml", "--frontier", "mysql://x/y"])
     assert result.exit_code != 0
     assert "not a frontier URL: mysql://x/y" in result.output
+
+
+# -- the frontier's own rules, two frontiers on one database --------------------------
+
+def test_leases_heartbeats_claims_and_the_first_worker(redis_server):
+    url = f"{redis_server}/3"
+    a, b = RedisFrontier(url, lease=LEASE), RedisFrontier(url, lease=LEASE)
+    try:
+        a.db.flushdb()
+        assert (a.join(), b.join()) == (True, False)       # one run, started once
+        for n in range(3):
+            assert a.add(f"http://h.example/{n}", "page", depth=1)
+        assert not b.add("http://h.example/0", "page")      # one seen-set
+        assert [e.url for e in a.due(2)] == ["http://h.example/0", "http://h.example/1"]
+        assert [e.url for e in b.due(5)] == ["http://h.example/2"]
+        assert b.due(5) == [] and a.busy_elsewhere() and b.busy_elsewhere()
+        for _ in range(int(LEASE / 0.5) + 2):                # renewed: held past the lease
+            a.heartbeat()
+            time.sleep(0.5)
+        b.done("http://h.example/2", "article", status=200)
+        assert b.due(5) == [] and a.held == {"http://h.example/0", "http://h.example/1"}
+        time.sleep(LEASE + 0.5)                              # a stops renewing: they lapse
+        assert sorted(e.url for e in b.due(5)) == ["http://h.example/0", "http://h.example/1"]
+        a.heartbeat()
+        assert a.held == set()                               # a learns it lost them
+        # a claimed redirect target given back unfetched is forgotten, a leased URL requeued
+        assert a.claim("http://h.example/target") and not b.claim("http://h.example/target")
+        a.release("http://h.example/target")
+        assert a.get("http://h.example/target") is None
+        b.release("http://h.example/0")
+        assert [e.url for e in a.due(5)] == ["http://h.example/0"]
+        # a retry comes back after its backoff, to any worker
+        assert a.failed("http://h.example/0", "timeout", "slow", retryable=True,
+                        backoff=0.5) == "retry"
+        assert b.due(5) == []
+        time.sleep(0.6)
+        assert [e.url for e in b.due(5)] == ["http://h.example/0"]
+        assert a.counts() == {"queued": 2, "done": 1, "retry": 0, "failed": 0, "skipped": 0}
+    finally:
+        a.close()
+        b.close()
