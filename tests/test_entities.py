@@ -384,3 +384,9 @@ def test_fired_is_former_and_a_country_before_an_institution_is_its_own():
         "x", "Reagan said Poindexter and fired NSC aide Oliver North did not tell him.", year=1987)
     assert officials("x", "Turkey's National Security Council Secretary-General Mehmet Ali spoke.",
                      year=2019) == {("Mehmet Ali", "National Security Council Secretary-General", "TR")}
+
+
+def test_a_chamber_title_with_a_sitting_legislators_surname():
+    text = "Today's hearing only further exposes that Chairman Schiff and the Democrats are blinded."
+    assert officials("x", text, **NOV_2019) == {("Adam Schiff", "Representative", "US")}
+    assert officials("x", "Chairman Raymond said Exxon's profits rose.", **NOV_2019) == set()

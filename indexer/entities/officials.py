@@ -88,6 +88,7 @@ def dated() -> dict:
                 by_key[name_key(n)].append(p)
             if not p["congress"] and " " in n:
                 forms.setdefault(n, []).append(p)
+
         if p["bare"]:
             forms.setdefault(p.get("surname") or surname(p["name"]), []).append(p)
     pattern = rf"(?<![\w-])(?:{trie_pattern(forms)})(?![\w-])"
@@ -95,6 +96,8 @@ def dated() -> dict:
 
 
 _LEGISLATIVE = {"Senator", "Representative"}
+# titles a legislator holds inside the chamber: with a sitting member's surname they name him
+_CHAMBER_TITLES = {"Chairman", "Ranking Member", "Leader", "Majority Leader", "Minority Leader", "Whip"}
 
 
 def dated_role(person: dict, when: str | None, year: int | None) -> tuple[str, str] | None:
@@ -161,6 +164,8 @@ def _dated_by_title(name: str, role: str, when: str | None, year: int | None) ->
         r = dated_role(p, when, year)
         if r is not None and not r[0].startswith("former ") and fits(r[0]):
             hits.append(p)
+    if not hits and want in _CHAMBER_TITLES:  # "Chairman Schiff": a sitting member of Congress
+        hits = [p for p in people if (r := dated_role(p, when, year)) and r[0] in _LEGISLATIVE]
     if not hits:  # "Russia's President Medvedev" in 2019: the one who held that office before
         hits = [p for p in people if dated_role(p, when, year) is not None
                 and any(fits(t[0]) for t in p["terms"])]
@@ -462,9 +467,12 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
             span, appos = (before.start("name"), before.end("name")), True
             former = former or before.group("was") == "was"
             mods = [w for w in before.group("mods").split() if w in _ROLE_MODIFIERS]
-        if not _accept_role(role, qual is not None, text, rstart, appos):
-            continue
         name = _clean_name(text[span[0]:span[1]])
+        if not _accept_role(role, qual is not None, text, rstart, appos) and not (
+                # "Chairman Schiff": a chamber title and the surname of a sitting legislator
+                not appos and role in _CHAMBER_TITLES and name and " " not in name
+                and _dated_by_title(name, role, when, year)):
+            continue
         if not name or name in _countries.gazetteer():
             continue
         if qual is None and role.lower() in ("president", "vice president") and not _is_known(name, year) \
