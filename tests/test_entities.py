@@ -390,3 +390,10 @@ def test_a_chamber_title_with_a_sitting_legislators_surname():
     text = "Today's hearing only further exposes that Chairman Schiff and the Democrats are blinded."
     assert officials("x", text, **NOV_2019) == {("Adam Schiff", "Representative", "US")}
     assert officials("x", "Chairman Raymond said Exxon's profits rose.", **NOV_2019) == set()
+
+
+def test_british_deputy_prime_ministers_are_dated():
+    text = "A confident 2010 appearance by former Liberal Democrat leader Nick Clegg sparked a wave."
+    assert officials("x", text, **NOV_2019) == {("Nick Clegg", "former Deputy Prime Minister", "GB")}
+    assert officials("x", "Nick Clegg spoke.", published="2012-06-01") == {
+        ("Nick Clegg", "Deputy Prime Minister", "GB")}
