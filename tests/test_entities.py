@@ -397,3 +397,10 @@ def test_british_deputy_prime_ministers_are_dated():
     assert officials("x", text, **NOV_2019) == {("Nick Clegg", "former Deputy Prime Minister", "GB")}
     assert officials("x", "Nick Clegg spoke.", published="2012-06-01") == {
         ("Nick Clegg", "Deputy Prime Minister", "GB")}
+
+
+def test_a_newspaper_named_after_a_place_is_not_the_place():
+    body = "\u201cWe needed to win this game today,\u201d Lynn said, via the Los Angeles Times."
+    assert codes("Coach: we needed to win", body) == ()
+    ex = extract("Talks", "China Daily said Beijing and Tokyo would meet in Beijing.")
+    assert [(c.code, c.mentions) for c in ex.countries] == [("CN", 2), ("JP", 1)]

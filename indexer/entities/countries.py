@@ -199,13 +199,18 @@ def _is_person(text: str, start: int, end: int) -> bool:
                 and gazetteer().get(nxt.group(1)) is None)
 
 
+# a newspaper named after a place is not the place: "via the Los Angeles Times", "China Daily"
+_PAPER = re.compile(r"\s+(?:Times|Post|Herald|Tribune|Journal|Gazette|Chronicle|Daily|Examiner|Inquirer|"
+                    r"Globe|Star-Ledger|Free Press)\b")
+
+
 def _scan(text: str, start: int, end: int, mentions: list[Mention], ignore_case: bool) -> None:
     cs, ci, lower = _regexes()
     person_names = set(data()["person_names"])
     for m in (ci if ignore_case else cs).finditer(text, start, end):
         form = m.group()
         code = lower.get(form.lower()) if ignore_case else gazetteer()[form]
-        if code is None:
+        if code is None or (not ignore_case and _PAPER.match(text, m.end())):
             continue
         if not ignore_case and form in person_names and _is_person(text, m.start(), m.end()):
             continue
