@@ -404,3 +404,11 @@ def test_a_newspaper_named_after_a_place_is_not_the_place():
     assert codes("Coach: we needed to win", body) == ()
     ex = extract("Talks", "China Daily said Beijing and Tokyo would meet in Beijing.")
     assert [(c.code, c.mentions) for c in ex.countries] == [("CN", 2), ("JP", 1)]
+
+
+def test_a_university_named_after_a_place_is_not_the_place():
+    body = ("An immunologist at the University of Pennsylvania and one at the University of "
+            "California, San Francisco, with colleagues at Washington University, found a receptor.")
+    assert codes("Cells that taste danger", body) == ()
+    assert codes("Storm", "Students at the university in Pennsylvania fled. Pennsylvania closed roads; "
+                 "Pennsylvania police said.") == ("US",)

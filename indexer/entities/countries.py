@@ -203,6 +203,16 @@ def _is_person(text: str, start: int, end: int) -> bool:
 _PAPER = re.compile(r"\s+(?:Times|Post|Herald|Tribune|Journal|Gazette|Chronicle|Daily|Examiner|Inquirer|"
                     r"Globe|Star-Ledger|Free Press)\b")
 
+# nor is a university named after one: "the University of Pennsylvania", "the University of
+# California, San Francisco", "Washington University", "Penn State University"
+_UNIVERSITY_BEFORE = re.compile(r"\bUniversity of (?:the )?(?:[A-Z][\w.]*(?: [A-Z][\w.]*)*, )?$")
+_UNIVERSITY_AFTER = re.compile(r"\s+(?:State\s+)?University\b")
+
+
+def _names_an_institution(text: str, start: int, end: int) -> bool:
+    return bool(_PAPER.match(text, end) or _UNIVERSITY_AFTER.match(text, end)
+                or _UNIVERSITY_BEFORE.search(text, max(0, start - 60), start))
+
 
 def _scan(text: str, start: int, end: int, mentions: list[Mention], ignore_case: bool) -> None:
     cs, ci, lower = _regexes()
@@ -210,7 +220,7 @@ def _scan(text: str, start: int, end: int, mentions: list[Mention], ignore_case:
     for m in (ci if ignore_case else cs).finditer(text, start, end):
         form = m.group()
         code = lower.get(form.lower()) if ignore_case else gazetteer()[form]
-        if code is None or (not ignore_case and _PAPER.match(text, m.end())):
+        if code is None or (not ignore_case and _names_an_institution(text, m.start(), m.end())):
             continue
         if not ignore_case and form in person_names and _is_person(text, m.start(), m.end()):
             continue
