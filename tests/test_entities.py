@@ -412,3 +412,12 @@ def test_a_university_named_after_a_place_is_not_the_place():
     assert codes("Cells that taste danger", body) == ()
     assert codes("Storm", "Students at the university in Pennsylvania fled. Pennsylvania closed roads; "
                  "Pennsylvania police said.") == ("US",)
+
+
+def test_a_smaller_city_counts_where_the_text_places_it():
+    body = ("The singer wrote the song in Nashville with a friend, then recorded it in Glasgow and "
+            "near Little Rock, Arkansas. The Scottish studio is in Glasgow.")
+    assert set(codes("How the song was written", body)) >= {"US", "GB"}
+    # a smaller city's name as a word or a surname, not placed, is not a mention
+    ex = extract("Review", "Gary Nashville sang. Mobile phones and Reading glasses sold well.")
+    assert ex.countries == []

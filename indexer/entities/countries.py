@@ -146,6 +146,49 @@ def _regexes() -> tuple[re.Pattern, re.Pattern, dict[str, str | None]]:
     return re.compile(pattern), re.compile(pattern, re.I), lower
 
 
+@cache
+def _deep() -> tuple[re.Pattern, dict[str, str]]:
+    """Smaller cities (``deep_city_min_population`` up to the main gazetteer's minimum), for
+    local news ("a story from Nashville"): one regex and name -> code (a name shared by several
+    cities goes to the most populous).  Names that are already forms, stoplisted, or of
+    three letters or fewer are left out."""
+    d = data()
+    forms = gazetteer()
+    small = _cities(d["deep_city_min_population"])
+    out = {name: code for name, code in small.items()
+           if name not in forms and name not in d["city_stoplist"] and len(name) > 3}
+    pattern = r"(?<![\w-])(?:" + trie_pattern(out) + r")(?![\w-])"
+    return re.compile(pattern), out
+
+
+# a smaller city counts only where the text places it: after a locative preposition ("in
+# Nashville", "outside Little Rock") or before its state or country ("Aberdeen, Scotland")
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|from|near|outside|to|of|In|At|From|Near|Outside)\s+(?:the\s+)?$")
+_REGION_AFTER = re.compile(r",\s+(?P<region>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\b")
+
+
+def _scan_deep(text: str, start: int, end: int, mentions: list[Mention]) -> None:
+    rx, codes = _deep()
+    taken = [(m.start, m.end) for m in mentions]
+    for m in rx.finditer(text, start, end):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        code = codes[m.group()]
+        region = _REGION_AFTER.match(text, m.end())
+        if region:
+            rcode = gazetteer().get(region.group("region"))
+            if rcode is not None and rcode != code:
+                continue  # "London, Ontario"-like: that other country's town
+            placed = rcode == code
+        else:
+            placed = False
+        if not placed and not _PLACE_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+            continue
+        if _is_person(text, m.start(), m.end()) or _names_an_institution(text, m.start(), m.end()):
+            continue
+        mentions.append(Mention(m.start(), m.end(), m.group(), code))
+
+
 _MONTH = r"(?i:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 DATELINE = re.compile(
     r"\s*(?P<place>[A-Z][A-Z .'&/-]*[A-Z.])"
@@ -251,6 +294,9 @@ def find(text: str, title_len: int, year: int | None = None) -> tuple[list[Menti
             mentions.append(line)
         body_start = m.end()
     _scan(text, body_start, len(text), mentions, False)
+    if data().get("deep_city_min_population"):
+        _scan_deep(text, body_start, len(text), mentions)
+        mentions.sort(key=lambda m: m.start)
     mentions = _resolve(text, mentions, year)
     if line is not None:
         line = next((x for x in mentions if x.start == line.start), None)
