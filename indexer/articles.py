@@ -52,6 +52,9 @@ class Article:
     officials: tuple[Official, ...] = ()
     source_tags: dict[str, list[str]] = field(default_factory=dict)
     country_mentions: dict[str, int] = field(default_factory=dict)  # per code, for display
+    # the story (near-duplicate cluster, indexer/dedup.py) it belongs to: given at index
+    # time, not part of the content (re-importing the same text changes nothing)
+    story: str = ""
 
     @property
     def content_hash(self) -> str:
@@ -64,6 +67,12 @@ class Article:
             h.update(part.encode("utf-8", "surrogatepass"))
             h.update(b"\x00")
         return h.hexdigest()
+
+    @property
+    def index_hash(self) -> str:
+        """What the index compares: the content hash and the story, so an article
+        re-assigned to another story is re-indexed too."""
+        return f"{self.content_hash}/{self.story}" if self.story else self.content_hash
 
     def with_entities(self, countries, officials, mentions: dict | None = None) -> Article:
         return replace(self, countries=tuple(countries), officials=tuple(officials),

@@ -228,22 +228,26 @@ def reindex(data, entities):
 @click.option("--limit", "per_page", default="10", help="Results per page (1-100).")
 @click.option("--as-typed", "as_typed", is_flag=True,
               help="Search the words as typed, never the did-you-mean correction.")
+@click.option("--no-collapse", "every_copy", is_flag=True,
+              help="List every copy of a story (default: one entry per story).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (CONTRACTS.md).")
 @click.pass_obj
-def search(data, q, as_json, date_from, date_to, **params):
+def search(data, q, as_json, date_from, date_to, every_copy, **params):
     """Search the index: words, "phrases", -exclude, OR, title:word.
 
     \b
     Examples:
       newsdesk search "ground invasion" --country LB --json
       newsdesk search 'title:coffee -brazil' --sort newest --limit 5
+      newsdesk search "oil price" --no-collapse
 
     A misspelt query that finds (almost) nothing, where the did-you-mean query finds
     much more, is answered with that query, and says so; --as-typed keeps the typed one.
     """
     from .search import SearchRequest, SearchService
     params["as_typed"] = "1" if params.pop("as_typed") else "0"
-    req = SearchRequest.from_params({"q": q, "from": date_from, "to": date_to, **params})
+    req = SearchRequest.from_params({"q": q, "from": date_from, "to": date_to,
+                                     "collapse": "false" if every_copy else "true", **params})
     result = SearchService(data).search(req)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
@@ -254,14 +258,17 @@ def search(data, q, as_json, date_from, date_to, **params):
     if result.corrected_from is not None:
         click.echo(f"Showing results for: {result.request.q} "
                    f"(search instead for {result.corrected_from!r} with --as-typed)")
-    click.echo(f"{result.total} articles{held} ({result.took_ms} ms)"
+    folded = result.stories is not None and result.stories < result.total
+    stories = f" in {result.stories} stories" if folded else ""
+    click.echo(f"{result.total} articles{stories}{held} ({result.took_ms} ms)"
                + (f" — did you mean: {result.suggestion}?" if result.suggestion else ""))
     if result.missing_words:
         click.echo(f"No article contains: {', '.join(result.missing_words)}")
     for n, hit in enumerate(result.hits, (req.page - 1) * req.per_page + 1):
         day = hit.published.date().isoformat() if hit.published else "undated"
         where = f"{hit.source}, {day}, {','.join(hit.countries)}"
-        click.echo(f"{n:>3}. {hit.title}  [{where}]  {hit.id}")
+        more = f"  ({hit.versions} versions)" if hit.versions > 1 else ""
+        click.echo(f"{n:>3}. {hit.title}  [{where}]  {hit.id}{more}")
     return result
 
 

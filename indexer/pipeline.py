@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
 from . import engine
 from .config import DataDir
+from .dedup import Stories
 from .entities import tag
 from .importers import ImportReport, run_import
 from .store import Store, UpsertCounts
@@ -57,11 +59,28 @@ def index(data: DataDir, *, progress: Progress | None = None,
     changed ones) and ``progress(1)`` is called as each is fetched.
     """
     with Store(data.ensure().store_path) as store, _backend(data) as backend:
+        hashes = store.hashes()
+        story = stories(store, hashes)
+
         def fetch(ids):
             ids = list(ids)
             total and total(len(ids))
-            return _counted(store.get_many(ids), progress)
-        return backend.update(store.hashes(), fetch)
+            return _counted(_with_story(store.get_many(ids), story), progress)
+        return backend.update({i: f"{h}/{story[i]}" for i, h in hashes.items()}, fetch)
+
+
+def stories(store: Store, hashes: dict[str, str] | None = None) -> dict[str, str]:
+    """``{id: story}`` for every stored article, assigning new and changed ones first
+    (indexer/dedup.py: near-duplicates share a story; the rest are their own)."""
+    table = Stories(store.db)
+    table.assign(store.hashes() if hashes is None else hashes, store.get_many)
+    found = table.all()
+    return found
+
+
+def _with_story(articles: Iterable, story: dict[str, str]) -> Iterator:
+    for article in articles:
+        yield replace(article, story=story.get(article.id, article.id))
 
 
 def reindex(data: DataDir, *, procs: int | None = None, progress: Progress | None = None,
@@ -72,8 +91,9 @@ def reindex(data: DataDir, *, procs: int | None = None, progress: Progress | Non
     each article is read for the build.
     """
     with Store(data.ensure().store_path) as store, _backend(data) as backend:
+        story = stories(store)
         total and total(store.count())
-        return backend.build(_counted(store, progress), procs=procs)
+        return backend.build(_counted(_with_story(store, story), progress), procs=procs)
 
 
 @contextmanager

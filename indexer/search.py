@@ -89,19 +89,6 @@ def _int(params: Mapping, key: str, default: int, low: int, high: int) -> int:
     return number
 
 
-def _flag(params: Mapping, key: str) -> bool:
-    """A yes/no parameter: 1/true/yes/on or 0/false/no/off (absent: no)."""
-    values = _getlist(params, key)
-    if not values:
-        return False
-    text = str(values[-1]).lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise BadRequest(f"{key} must be 1 or 0, got {values[-1]!r}")
-
-
 def _date(params: Mapping, key: str, end: bool = False) -> date | None:
     """A day, or a whole month (2024-09) or year (2024): its first day, or with ``end`` its last."""
     values = _getlist(params, key)
@@ -122,6 +109,19 @@ def _date(params: Mapping, key: str, end: bool = False) -> date | None:
     return next_month - timedelta(days=1)
 
 
+def _flag(params: Mapping, key: str, default: bool = False) -> bool:
+    """A yes/no parameter: true/1/yes/on or false/0/no/off (absent: ``default``)."""
+    values = _getlist(params, key)
+    if not values:
+        return default
+    text = values[-1].lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise BadRequest(f"{key} must be true or false, got {values[-1]!r}")
+
+
 @dataclass(frozen=True)
 class SearchRequest:
     """What to search for; every field has a safe default."""
@@ -137,6 +137,7 @@ class SearchRequest:
     per_page: int = DEFAULT_PER_PAGE
     timeline: str = "count"
     as_typed: bool = False           # never answer with the did-you-mean query instead
+    collapse: bool = True            # one entry per story; False lists every copy
     query: Node | None = field(init=False, compare=False, repr=False)  # ``q``, parsed once
 
     def __post_init__(self) -> None:
@@ -174,6 +175,7 @@ class SearchRequest:
             per_page=_int(params, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
             timeline=timeline,
             as_typed=_flag(params, "as_typed"),
+            collapse=_flag(params, "collapse", True),
         )
 
     def filters(self) -> dict[str, tuple[str, ...]]:
@@ -204,6 +206,8 @@ class SearchRequest:
             pairs.append(("timeline", self.timeline))
         if self.as_typed:
             pairs.append(("as_typed", "1"))
+        if not self.collapse:
+            pairs.append(("collapse", "false"))
         return pairs
 
 
@@ -222,7 +226,9 @@ def hit_json(hit: EngineHit) -> dict[str, Any]:
     """One hit in the contract's shape (the API, the CLI's --json, JSON Lines exports)."""
     return {"id": hit.id, "url": hit.url, "title": hit.title, "source": hit.source,
             "published": iso(hit.published), "countries": hit.countries,
-            "officials": hit.officials, "score": hit.score, "snippet": hit.snippet}
+            "officials": hit.officials, "score": hit.score, "snippet": hit.snippet,
+            "story": hit.story, "versions": hit.versions,
+            "copies": [{**c, "published": iso(c.get("published"))} for c in hit.copies]}
 
 
 @dataclass
@@ -240,10 +246,12 @@ class SearchResult:
     missing_words: list[str] = field(default_factory=list)  # relaxed: words no article holds
     days: list[tuple[str, int]] = field(default_factory=list)  # the timeline's matches per day
     corrected_from: str | None = None  # the typed query, when this answers the suggestion
+    stories: int | None = None       # collapsed: the stories the ``total`` articles make
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.request.per_page))
+        listed = self.total if self.stories is None else self.stories  # collapsed: stories
+        return max(1, -(-listed // self.request.per_page))
 
     def to_json(self) -> dict[str, Any]:
         req = self.request
@@ -257,6 +265,7 @@ class SearchResult:
             "relaxed": self.relaxed,
             "all_words": self.all_words,
             "missing_words": self.missing_words,
+            "collapse": req.collapse, "stories": self.stories,
             "timeline": self.timeline.to_json(),
             "timeline_unit": self.timeline.unit,
         }
@@ -315,7 +324,7 @@ class SearchService:
             query=req.query, text=req.q.strip(), filters=req.filters(),
             date_from=_day_start(req.date_from), date_to=_day_end(req.date_to),
             sort=req.sort, offset=(req.page - 1) * req.per_page, limit=req.per_page,
-            facet_limit=facet_limit, timeline=timeline))
+            facet_limit=facet_limit, timeline=timeline, collapse=req.collapse))
         if not raw.total and (req.country or req.official):  # a value nothing holds: say so
             everything = self.search(SearchRequest(per_page=1), facet_limit=None, timeline=False)
             resolve.check_known(req, {name: [v.value for v in values]
@@ -334,7 +343,8 @@ class SearchService:
             bars = periods.with_share(bars, self._all_days(req))
         took = round((time.perf_counter() - started) * 1000, 2)
         return SearchResult(req, raw.total, raw.hits, facets, raw.suggestion, took, raw.relaxed,
-                            bars, raw.all_words, raw.all_words_first, missing, raw.timeline)
+                            bars, raw.all_words, raw.all_words_first, missing, raw.timeline,
+                            stories=raw.stories)
 
     def _all_days(self, req: SearchRequest) -> list[tuple[str, int]]:
         """Articles per day in the whole archive (of the selected sources, if any): what

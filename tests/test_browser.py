@@ -58,9 +58,13 @@ def sync_api():
 @pytest.fixture(scope="module")
 def server(sync_api, tmp_path_factory):
     """A running `newsdesk serve` over the sample corpus; yields its base URL."""
-    data = tmp_path_factory.mktemp("browser") / "data"
+    yield from _serve(tmp_path_factory.mktemp("browser") / "data", SAMPLE)
+
+
+def _serve(data: Path, corpus: Path):
+    """Import ``corpus`` (JSON Lines) into ``data``, index it, serve it; yield the base URL."""
     cli = [*_newsdesk(), "--data-dir", str(data)]
-    subprocess.run([*cli, "import", "jsonl", str(SAMPLE)], check=True, capture_output=True)
+    subprocess.run([*cli, "import", "jsonl", str(corpus)], check=True, capture_output=True)
     subprocess.run([*cli, "index"], check=True, capture_output=True)
     port = _free_port()
     log = open(data.parent / "serve.log", "wb")  # noqa: SIM115 (the server's lifetime)
@@ -415,3 +419,49 @@ def test_screenshots(browser, server):
     phone.close()
     for name in ("search-desktop.png", "search-phone.png", "article.png"):
         assert (SCREENSHOTS / name).stat().st_size > 10_000
+
+
+# -- stories: wire copies folded into one result ----------------------------------
+
+@pytest.fixture(scope="module")
+def copies_server(sync_api, tmp_path_factory):
+    """`newsdesk serve` over three copies of one wire story and one other story."""
+    from test_dedup import COPIES
+    import json
+    folder = tmp_path_factory.mktemp("copies")
+    corpus = folder / "copies.jsonl"
+    corpus.write_text("".join(json.dumps(a) + "\n" for a in COPIES), encoding="utf-8")
+    yield from _serve(folder / "data", corpus)
+
+
+def test_a_collapsed_story_shows_its_versions_and_expands(browser, copies_server):
+    p = Page(browser, copies_server)
+    p.goto("/?q=oil+price&sort=oldest")
+    assert p.heading().startswith("4 articles in 2 stories")
+    assert p.hit_titles() == [COPIES_TITLES[0], COPIES_TITLES[3]]
+    versions = p.page.locator(".hit__versions").first
+    summary = versions.locator("summary")
+    assert summary.inner_text().strip() == "3 versions"
+    copies = versions.locator(".hit__copies a")
+    assert not copies.first.is_visible()               # folded until asked
+    summary.click()
+    assert copies.all_inner_texts() == COPIES_TITLES[1:3]
+    copies.first.click()                               # a copy opens as an article
+    p.page.wait_for_url(re.compile(r"/article/r2"))
+    p.page.go_back()
+    p.page.locator(".collapse-toggle__link").click()  # every copy
+    p.page.wait_for_url(re.compile(r"collapse=false"))
+    assert p.heading().startswith("4 articles")
+    assert len(p.hit_titles()) == 4 and p.page.locator(".hit__versions").count() == 0
+    p.page.fill("#q", "saudi")                         # a new search keeps the toggle
+    p.page.press("#q", "Enter")
+    p.page.wait_for_url(re.compile(r"q=saudi"))
+    assert ("collapse", "false") in p.params()
+    assert p.errors == [], "console errors (CSP violations?)"
+    p.close()
+
+
+COPIES_TITLES = ['SAUDI ARABIA WILL NOT AGREE "MAD" OIL PRICE RISE',
+                 "SAUDI ARABIA OPPOSES DRASTIC CHANGE IN OIL PRICE",
+                 "(CORRECTED) - SAUDI ARABIA OPPOSES DRASTIC OIL PRICE CHANGE",
+                 "OPEC TO REVIEW OIL PRICE ACCORD IN VIENNA"]

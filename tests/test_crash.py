@@ -231,10 +231,12 @@ def left_behind(marker: str, wait: float = 20.0) -> list[str]:
 def index_titles(svc: SearchService) -> dict[str, str]:
     """Every indexed article's id and title, page by page."""
     seen: list[tuple[str, str]] = []
-    first = svc.search(SearchRequest.from_params({"per_page": 100, "sort": "oldest"}))
+    first = svc.search(SearchRequest.from_params({"per_page": 100, "sort": "oldest",
+                                                    "collapse": "false"}))
     for page in range(1, first.pages + 1):
         result = svc.search(SearchRequest.from_params(
-            {"per_page": 100, "page": page, "sort": "oldest"}), timeline=False)
+            {"per_page": 100, "page": page, "sort": "oldest", "collapse": "false"}),
+            timeline=False)
         assert result.total == first.total
         seen += [(h.id, h.title) for h in result.hits]
     twice = [i for i, n in Counter(i for i, _ in seen).items() if n > 1]

@@ -59,7 +59,8 @@ def export_hits(req: SearchRequest, limit: int | None = None,
     page = 1
     sent = 0
     while sent < limit:
-        result = service().search(replace(req, page=page, per_page=per_page),
+        # an export is of articles: every copy of a story is a row of its own
+        result = service().search(replace(req, page=page, per_page=per_page, collapse=False),
                                   facet_limit=0, timeline=False)
         for hit in (result.hits if limit == float("inf") else result.hits[:limit - sent]):
             yield hit

@@ -325,6 +325,8 @@ def hit_view(req: SearchRequest, hit, compact: bool = False) -> dict[str, Any]:
                        "selected": o.get("name") in req.official,
                        "url": tag_url("official", o.get("name", ""))}
                       for o in hit.officials if o.get("name")],
+        # collapsed: the story's other matching articles, behind "n versions"
+        "copies": [{**c, "url": article_url(c["id"])} for c in hit.copies],
     }
 
 
@@ -361,6 +363,7 @@ def search():
         clear_all=search_url(SearchRequest(q=req.q, sort=req.sort, per_page=req.per_page)),
         pages=pagination(result),
         sorts=sort_links(req),
+        collapse_url=search_url(replace(req, collapse=not req.collapse, page=1)),
         suggestion_url=(search_url(replace(req, q=result.suggestion, page=1))
                         if result.suggestion else None),
         typed_url=typed_url,

@@ -6,6 +6,7 @@ A ``Snapshot`` is one Whoosh TOC generation of one index folder, read once:
   order, and the field lengths BM25F needs;
 - each facet value's docs as a ``FrozenBitMap`` and every doc's values in CSR
   form (``indptr``/``indices``), so counting a match set is one ``np.bincount``;
+- each doc's story (near-duplicate cluster) as a numpy column of keys;
 - a bounded (in bytes, LRU) cache of terms' postings: doc bitmap, docnums and
   weights as numpy arrays, and the term's idf.
 Nothing in it changes after it is built, so requests read it without a lock;
@@ -136,6 +137,16 @@ def _column(reader, name: str, dtype, default, translate_lengths: bool = False) 
             raw = np.full(count, default, dtype=dtype)
         parts.append(_LENGTHS[raw] if translate_lengths else raw)
     return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+def story_column(reader, size: int) -> np.ndarray:
+    """Each doc's story key (schema.story_key), int64; a doc indexed without one is a
+    story of its own (its key is then negative, from its docnum: never a real key)."""
+    keys = (_column(reader, "story_key", np.uint64, 0).astype(np.int64)
+            if "story_key" in reader.schema else np.zeros(size, dtype=np.int64))
+    alone = keys == 0
+    keys[alone] = -1 - np.flatnonzero(alone)
+    return keys
 
 
 def _live_mask(reader, size: int) -> np.ndarray:
@@ -352,6 +363,7 @@ class Snapshot:
         self.size = self.facets.size
         self.lengths = {f: _column(reader, f, np.float64, 0, translate_lengths=True)
                         for f in TEXT_FIELDS}
+        self.story = story_column(reader, self.size)
         self.average = {f: searcher.avg_field_length(f) or 1 for f in TEXT_FIELDS}
         self.doc_count = searcher.doc_count_all()
         self.terms = ByteLRU()

@@ -160,7 +160,8 @@ def update(root: Path, store_hashes: dict[str, str], fetch) -> WriteReport:
     yields those Articles.  Nothing is written when nothing changed.
     """
     gen = current_generation(root)
-    if gen is None:
+    if gen is None or "story_key" not in index.open_dir(gen).schema:
+        # none yet, or written before stories existed: every document needs its story
         return build(root, fetch(sorted(store_hashes)))
     with write_lock(root):
         ix = index.open_dir(gen)

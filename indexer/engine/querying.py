@@ -327,10 +327,46 @@ def _mask(size: int, docs) -> np.ndarray:
     return mask
 
 
+def _collapsed(snap, matches: np.ndarray, every: np.ndarray) -> np.ndarray:
+    """Indexes into ``matches`` of one article per story: of a story's matches, the
+    earliest (published, then docnum) of those holding every word, else the earliest."""
+    keys = snap.story[matches]
+    order = np.lexsort((snap.facets.date_rank[matches], ~every, keys))
+    ordered = keys[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    return np.sort(order[first])
+
+
+MAX_COPIES = 50  # copies listed under one collapsed hit (``versions`` counts them all)
+
+
+def _with_copies(snap, hit: EngineHit, docnum: int, matches: np.ndarray,
+                 keys: np.ndarray) -> EngineHit:
+    """A collapsed hit with the other matching articles of its story, earliest first."""
+    others = matches[keys == snap.story[docnum]]
+    others = others[others != docnum]
+    others = others[np.argsort(snap.facets.date_rank[others], kind="stable")]
+    hit.versions = len(others) + 1
+    hit.copies = [copy_json(snap, int(n)) for n in others[:MAX_COPIES]]
+    return hit
+
+
+def copy_json(snap, docnum: int) -> dict:
+    """Another version of a story, as a collapsed hit lists it."""
+    stored = snap.searcher.stored_fields(docnum)
+    published = stored.get("published")
+    return {"id": stored["id"], "title": stored.get("title", ""), "url": stored.get("url", ""),
+            "source": stored.get("source", ""),
+            "published": published.replace(tzinfo=timezone.utc) if published else None}
+
+
 def run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limit,
-         timeline=False, tree: Node | None = None) -> EngineResult:
+         timeline=False, tree: Node | None = None, collapse: bool = False) -> EngineResult:
     """One request.  ``tree`` is the query as the service parsed it (else ``text`` is
-    parsed here); ``text`` is what the user typed, for did-you-mean."""
+    parsed here); ``text`` is what the user typed, for did-you-mean.  With ``collapse``
+    the page holds one article per story (``_collapsed``); totals, facets and the
+    timeline still count articles, and ``stories`` says how many stories they make."""
     snap = _snapshot(gen)  # one immutable snapshot for the whole request: no lock
     cache = snap.facets
     searching = bool(text) or tree is not None
@@ -387,25 +423,33 @@ def run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limit
     every = _mask(cache.size, strict_docs)[matches] if relaxed else np.ones(len(matches), bool)
     all_words = int(every.sum()) if searching else None
     relaxed = relaxed and all_words < len(matches)
+    total, stories, listed, listed_every = len(matches), None, matches, every
+    if collapse:
+        shown = _collapsed(snap, matches, every)
+        listed, listed_every, stories = matches[shown], every[shown], len(shown)
     page: list[tuple[int, float | None]] = []
     need = offset + limit
     weights = _saturated(counts, r.k3)
     long_query = words > r.short
-    if len(matches) and offset < len(matches):
+    if len(listed) and offset < len(listed):
         if searching and sort == "relevance":
             def rank(docs, n):
                 return _ranked(snap, weights, fields, docs, n, r, words >= r.feedback_from)
-            page = (rank(matches, need) if long_query or not relaxed
-                    else _tiered(rank, matches, every, need))[offset:]
+            page = (rank(listed, need) if long_query or not relaxed
+                    else _tiered(rank, listed, listed_every, need))[offset:]
         else:
             def rank(docs, n):
                 return _by_date(snap, docs, n, newest=sort != "oldest")
-            page = (_tiered(rank, matches, every, need) if relaxed else rank(matches, need))[offset:]
+            page = (_tiered(rank, listed, listed_every, need) if relaxed
+                    else rank(listed, need))[offset:]
     body_terms = {t for f, t in terms if f == "body"}
     hits = [make_hit(snap, n, score, body_terms) for n, score in page]
+    if collapse:
+        keys = snap.story[matches]
+        hits = [_with_copies(snap, hit, n, matches, keys) for hit, (n, _) in zip(hits, page)]
     suggestion = suggest(snap, text) if text and strict_total < RARE else None
-    return EngineResult(len(matches), hits, facets, suggestion, relaxed, histogram, all_words,
-                        relaxed and (not long_query or sort != "relevance"))
+    return EngineResult(total, hits, facets, suggestion, relaxed, histogram, all_words,
+                        relaxed and (not long_query or sort != "relevance"), stories)
 
 
 def make_hit(gen: Generation, docnum: int, score: float | None, terms: set[str]) -> EngineHit:
@@ -423,5 +467,5 @@ def make_hit(gen: Generation, docnum: int, score: float | None, terms: set[str])
         countries=[c for c in stored.get("country", "").split(",") if c],
         officials=json.loads(stored.get("officials_json") or "[]"),
         score=round(score, 3) if score is not None else None,
-        snippet=text,
+        snippet=text, story=stored.get("story") or stored["id"],
     )

@@ -5,10 +5,12 @@ Queries are not parsed here: :mod:`indexer.query` parses the user's syntax and
 """
 from __future__ import annotations
 
+import hashlib
 import json
 
 from whoosh.analysis import StandardAnalyzer
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from ..articles import Article
 from .analysis import StemmedText
@@ -35,12 +37,22 @@ def make_schema() -> Schema:
         published=DATETIME(stored=True, sortable=True),
         url=STORED(),
         officials_json=STORED(),
+        story=STORED(),
+        story_key=COLUMN(NumericColumn("Q", default=0)),  # the story as a number, per doc
     )
 
 
+def story_key(story: str) -> int:
+    """A story id as a 63-bit number (never 0: 0 marks a doc indexed without one),
+    so a snapshot reads every doc's story as one numpy column."""
+    return int.from_bytes(hashlib.blake2b(story.encode("utf-8", "surrogatepass"),
+                                          digest_size=8).digest(), "big") >> 1 | 1
+
+
 def to_document(article: Article) -> dict:
+    story = article.story or article.id
     return {
-        "id": article.id, "content_hash": article.content_hash,
+        "id": article.id, "content_hash": article.index_hash,
         "title": article.title, "body": article.body,
         "spell": article.title,  # titles: vocabulary for did-you-mean at little cost
         "country": ",".join(article.countries),
@@ -51,4 +63,5 @@ def to_document(article: Article) -> dict:
         "published": article.published.replace(tzinfo=None) if article.published else None,
         "url": article.url,
         "officials_json": json.dumps([o.to_json() for o in article.officials]),
+        "story": story, "story_key": story_key(story),
     }

@@ -34,6 +34,7 @@ class EngineQuery:
     limit: int = 10
     facet_limit: int | None = 50     # values per facet (None: all)
     timeline: bool = False           # matches per day, given every filter but the dates
+    collapse: bool = False           # one hit per story (near-duplicates folded), paged by stories
 
 
 @dataclass
@@ -47,6 +48,9 @@ class EngineHit:
     officials: list[dict]
     score: float | None
     snippet: str                     # HTML: escaped text, query words in <mark>
+    story: str = ""                  # its story (near-duplicate cluster) id
+    versions: int = 1                # collapsed: matching articles of its story, itself included
+    copies: list[dict] = field(default_factory=list)  # collapsed: the others {id, title, ...}
 
 
 @dataclass
@@ -59,6 +63,7 @@ class EngineResult:
     timeline: list[tuple[str, int]] = field(default_factory=list)
     all_words: int | None = None     # matches holding every word (None: no words searched)
     all_words_first: bool = False    # partial matches follow every all-words article
+    stories: int | None = None       # collapsed: distinct stories among the ``total`` articles
 
 
 @dataclass

@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 from ..articles import Article
 from ..errors import IndexUnavailable
 from .caches import Generation
@@ -91,7 +93,7 @@ class WhooshBackend:
         r = request  # the tree the service parsed; the typed text only for did-you-mean
         return run(self.generation(), r.text if r.query is not None else "", r.filters,
                    r.date_from, r.date_to, r.sort, r.offset, r.limit, r.facet_limit, r.timeline,
-                   tree=r.query)
+                   tree=r.query, collapse=r.collapse)
 
     def article(self, article_id: str) -> EngineHit | None:
         snap = self.generation().snapshot  # one immutable snapshot: no lock
@@ -99,13 +101,26 @@ class WhooshBackend:
         return make_hit(snap, docnum, None, set()) if docnum is not None else None
 
     def more_like(self, article_id: str, top: int = 5) -> list[EngineHit]:
-        """Articles whose key body terms are most like this one's (Whoosh's Bo1 model)."""
+        """Articles whose key body terms are most like this one's (Whoosh's Bo1 model):
+        never a copy of it (its own story is left out), and one article per story."""
         snap = self.generation().snapshot  # one immutable snapshot, this thread's searcher
         docnum = snap.searcher.document_number(id=article_id)
         if docnum is None:
             return []
-        results = snap.searcher.more_like(docnum, "body", top=top, numterms=12)
-        return [make_hit(snap, hit.docnum, hit.score, set()) for hit in results]
+        own = snap.story[docnum]
+        copies = {int(n) for n in np.flatnonzero(snap.story == own)}
+        hits, seen = [], {own}
+        results = snap.searcher.more_like(docnum, "body", top=top * 4 + len(copies),
+                                          numterms=12)
+        for hit in results:
+            key = snap.story[hit.docnum]
+            if hit.docnum in copies or key in seen:
+                continue
+            seen.add(key)
+            hits.append(make_hit(snap, hit.docnum, hit.score, set()))
+            if len(hits) == top:
+                break
+        return hits
 
     def stats(self) -> dict:
         path = current_generation(self.root)
