@@ -278,3 +278,33 @@ def test_leader_killed_while_searching(embedded, ts_cluster):
         assert backend.indexed_hashes(backend._collection()) == dict(list(hashes.items())[:47])
         local.launch(ts_cluster, old)                        # back to three nodes
         local.wait_ready(ts_cluster, 60)
+
+
+def test_collapsed_stories_as_the_embedded_engine(ts_cluster, tmp_path):
+    """Wire copies fold into one story on the cluster too: same totals, stories,
+    representatives, versions and copies; more-like-this never lists a copy."""
+    from conftest import make_data_dir
+    from test_dedup import COPIES
+    embedded = make_data_dir(tmp_path, COPIES)
+    data = on_cluster(embedded, ts_cluster)
+    assert pipeline.index(data).rebuilt                 # stories go in with the documents
+    a, b = SearchService(embedded), SearchService(data)
+    try:
+        for params in ({"q": "oil price"}, {"q": "oil price", "sort": "oldest", "per_page": "1"},
+                       {"q": "oil price", "page": "2", "per_page": "1", "sort": "newest"},
+                       {"q": "", "country": "AT"}, {"q": "saudi vienna"},
+                       {"q": "oil price", "collapse": "false"}):
+            x, y = _run(a, params), _run(b, params)
+            for key in ("total", "stories", "facets", "all_words"):
+                assert y[key] == x[key], (params, key)
+            shape = [[(h["id"], h["versions"], [c["id"] for c in h["copies"]]) for h in r["hits"]]
+                     for r in (x, y)]
+            assert shape[1] == shape[0], params
+        assert _run(b, {"q": "oil price"})["stories"] == 2
+        # never a copy of the article itself, and one article per story
+        assert not {h.id for h in b.engine.more_like("r2", top=5)} & {"r1", "r2", "r3"}
+        like = b.engine.more_like("r4", top=5)
+        assert len({h.story for h in like}) == len(like) <= 1
+    finally:
+        a.engine.close()
+        b.engine.close()

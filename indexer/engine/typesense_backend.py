@@ -68,7 +68,8 @@ def schema(name: str) -> dict:
         f("title_len", "int32", facet=True), f("body_len", "int32", facet=True),
         f("spell_words", "string[]", optional=True),
         f("title", "string", **stored), f("body", "string", **stored), f("url", "string", **stored),
-        f("officials_json", "string", **stored)]}
+        f("officials_json", "string", **stored),
+        f("story", "string", optional=True)]}  # its story (indexer/dedup.py), for collapsing
 
 
 def to_document(article: Article, seq: int) -> dict:
@@ -77,7 +78,7 @@ def to_document(article: Article, seq: int) -> dict:
     if published is not None and published.tzinfo is None:
         published = published.replace(tzinfo=timezone.utc)
     return {
-        "id": article.id, "aid": article.id, "content_hash": article.content_hash, "seq": seq,
+        "id": article.id, "aid": article.id, "content_hash": article.index_hash, "seq": seq,
         "title_terms": sorted(set(title)), "body_terms": sorted(set(body)),
         "title_text": " ".join(title), "body_text": " ".join(body),
         "title_len": len(title), "body_len": len(body),
@@ -90,6 +91,7 @@ def to_document(article: Article, seq: int) -> dict:
         "day": published.astimezone(timezone.utc).strftime("%Y-%m-%d") if published else "",
         "title": article.title, "body": article.body, "url": article.url,
         "officials_json": json.dumps([o.to_json() for o in article.officials]),
+        "story": article.story or article.id,
     }
 
 
@@ -252,6 +254,10 @@ class TypesenseBackend:
                 return
             time.sleep(0.05)
 
+    def _has_stories(self, collection: str) -> bool:
+        info = self._call("read the schema", self.client.collections[collection].retrieve)
+        return any(f["name"] == "story" for f in info.get("fields", []))
+
     def indexed_hashes(self, collection: str) -> dict[str, str]:
         raw = self._call("export", self.client.collections[collection].documents.export,
                          {"include_fields": "id,content_hash"})
@@ -261,7 +267,7 @@ class TypesenseBackend:
                fetch: Callable[[Iterable[str]], Iterable[Article]]) -> WriteReport:
         """Upsert new and changed articles (by content hash), delete the gone ones."""
         name = self._collection()
-        if name is None:
+        if name is None or not self._has_stories(name):  # none, or made before stories
             return self.build(fetch(list(hashes)))
         have = self.indexed_hashes(name)
         new = [i for i in hashes if i not in have]
@@ -337,8 +343,14 @@ class TypesenseBackend:
         long_query = words > querying.RANKING.short
         page = []
         need = r.offset + r.limit
-        if total and r.offset < total:
-            strict_all = tq.both(strict, dates, *chosen.values())
+        strict_all = tq.both(strict, dates, *chosen.values())
+        stories, copies, listed, hidden = None, {}, total, ""
+        if r.collapse and total:
+            stories, copies, hidden = self._stories(everything, strict_all if relaxed else None)
+            listed = stories
+        if total and r.offset < listed:
+            everything = tq.both(everything, hidden)
+            strict_all = tq.both(strict_all, hidden)
             rest = tq.both(everything, tq.render(tree, ids, negate=True)) if relaxed else ""
             if searching and r.sort == "relevance":
                 weights = rank.saturated(counts, querying.RANKING.k3)
@@ -360,8 +372,43 @@ class TypesenseBackend:
             page = page[r.offset:need]
         body_terms = {t for f, t in terms if f == "body"}
         hits = self._hits([(d["id"], s) for d, s in page], body_terms)
+        if r.collapse:
+            self._with_copies(hits, copies)
         return EngineResult(total, hits, facet_counts, suggestion, relaxed, histogram, all_words,
-                            relaxed and (not long_query or r.sort != "relevance"))
+                            relaxed and (not long_query or r.sort != "relevance"), stories)
+
+    def _stories(self, filter_by: str, strict: str | None) -> tuple[int, dict, str]:
+        """Collapsing the matches of ``filter_by``: how many stories they make, each
+        representative's copies (ids, earliest first) and the filter that hides the
+        copies.  The representative is the earliest (published, seq) match, of those
+        matching ``strict`` (every word) when given, as the embedded engine chooses.
+        This reads every match's id, story and date (pages of 250, one batch)."""
+        docs = self._all(filter_by, "id,story,published,seq")
+        every = {d["id"] for d in self._all(strict, "id")} if strict is not None else None
+        groups: dict[str, list[dict]] = {}
+        for d in docs:
+            groups.setdefault(d.get("story") or d["id"], []).append(d)
+        copies, hidden = {}, []
+        for group in groups.values():
+            group.sort(key=lambda d: (d["published"], d["seq"]))
+            first = min(group, key=lambda d: every is not None and d["id"] not in every)
+            copies[first["id"]] = [d["id"] for d in group if d is not first]
+            hidden += copies[first["id"]]
+        return len(groups), copies, tq.one_of("aid", hidden, negate=True)
+
+    def _with_copies(self, hits: list[EngineHit], copies: dict) -> None:
+        """Each collapsed hit's versions and copies (at most ``MAX_COPIES`` listed)."""
+        want = [c for h in hits for c in copies.get(h.id, [])[:querying.MAX_COPIES]]
+        found = {d["id"]: d for d in self._all(tq.one_of("aid", want),
+                                               "id,title,url,source,published,dated")} if want else {}
+        for hit in hits:
+            others = copies.get(hit.id, [])
+            hit.versions = len(others) + 1
+            hit.copies = [{"id": i, "title": found[i].get("title", ""), "url": found[i].get("url", ""),
+                           "source": found[i].get("source", ""),
+                           "published": (datetime.fromtimestamp(found[i]["published"], timezone.utc)
+                                         if found[i].get("dated") else None)}
+                          for i in others[:querying.MAX_COPIES] if i in found]
 
     def _suggest(self, text: str) -> str | None:
         """Did-you-mean with the embedded rule: each word's article count from the body
@@ -474,7 +521,7 @@ class TypesenseBackend:
         if not page:
             return []
         docs = {d["id"]: d for d in self._all(tq.one_of("aid", [i for i, _ in page]),
-                                             "id,title,body,url,source,published,dated,countries,officials_json")}
+                                             "id,title,body,url,source,published,dated,countries,officials_json,story")}
         return [_hit(docs[i], s, terms) for i, s in page if i in docs]
 
     def article(self, article_id: str) -> EngineHit | None:
@@ -483,9 +530,10 @@ class TypesenseBackend:
 
     def more_like(self, article_id: str, top: int = 5) -> list[EngineHit]:
         """The article's 12 most telling body words (tf-idf), OR-ed, ranked by BM25F."""
-        docs = self._all(tq.one_of("aid", [article_id]), "id,body_text")
+        docs = self._all(tq.one_of("aid", [article_id]), "id,body_text,story")
         if not docs:
             return []
+        own = docs[0].get("story") or article_id
         tf = rank.Counter(docs[0].get("body_text", "").split())
         df, n_docs, _ = self._stats(tf, {})
         key = sorted(tf, key=lambda w: (-tf[w] * math_log(n_docs, df.get(w, 1)), w))[:12]
@@ -494,9 +542,14 @@ class TypesenseBackend:
         weights = {w: 1.0 for w in key}
         fields = {w: ("body",) for w in key}
         ranked = self._ranker(weights, fields, False)
-        filter_by = tq.both(tq.one_of("body_terms", key), tq.one_of("aid", [article_id], negate=True))
-        page = ranked(filter_by, top)
-        return self._hits([(d["id"], s) for d, s in page], set())
+        filter_by = tq.both(tq.one_of("body_terms", key), tq.one_of("aid", [article_id], negate=True),
+                            tq.one_of("story", [own], negate=True))  # never a copy of it
+        hits, seen = [], set()
+        for hit in self._hits([(d["id"], s) for d, s in ranked(filter_by, top * 4)], set()):
+            if hit.story not in seen:      # one article per story
+                seen.add(hit.story)
+                hits.append(hit)
+        return hits[:top]
 
     def stats(self) -> dict:
         name = self._collection()
@@ -577,7 +630,8 @@ def _hit(doc: dict, score: float | None, terms: set[str]) -> EngineHit:
                      source=doc.get("source", ""), published=published,
                      countries=list(doc.get("countries", [])),
                      officials=json.loads(doc.get("officials_json") or "[]"),
-                     score=round(score, 3) if score is not None else None, snippet=text)
+                     score=round(score, 3) if score is not None else None, snippet=text,
+                     story=doc.get("story") or doc["id"])
 
 
 def open_typesense(spec: str, data) -> TypesenseBackend:
