@@ -7,7 +7,7 @@ DATA   ?= data
 DEMO_DATA ?= data/demo
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-web bench-scale eval-ranking browser redis screenshots audit stress clean
+.PHONY: demo test bench bench-web bench-scale bench-engines eval-ranking browser redis screenshots audit stress clean
 
 $(BIN)/newsdesk: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ eval-ranking: $(BIN)/newsdesk  ## MAP@100, P@10, nDCG@10 on cran/med/cisi agains
 SIZES ?= 100000,300000
 bench-scale: $(BIN)/newsdesk  ## newsdesk vs SQLite FTS5 at 100k and 300k synthetic articles (SIZES=...; needs the bench extra and ../shared/data)
 	$(BIN)/python benchmarks/scale.py --sizes $(SIZES)
+
+ENGINE_SIZE ?= 100000
+bench-engines: $(BIN)/newsdesk  ## embedded vs 1-node vs 3-node Typesense on Reuters and ENGINE_SIZE synthetic articles (needs the bench and cluster extras, ../shared/data)
+	$(BIN)/python benchmarks/bench_engines.py --size $(ENGINE_SIZE)
 
 audit: $(BIN)/newsdesk  ## pip-audit the installed dependencies against known vulnerabilities
 	$(BIN)/pip-audit --skip-editable

@@ -552,10 +552,6 @@ def main() -> None:
     cli(prog_name="newsdesk")
 
 
-if __name__ == "__main__":
-    main()
-
-
 @cli.group()
 def cluster():
     """A real local Typesense cluster on loopback ports (see docs/typesense.md)."""
@@ -580,3 +576,7 @@ def cluster_stop(directory):
     """Stop the cluster started in DIR."""
     from . import cluster as local
     click.echo(f"stopped {local.stop(directory)} node(s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -47,6 +47,7 @@ PER_WORD = 250                   # candidates per query word above that
 PAGE = 250                       # Typesense's largest page
 MULTI = 50                       # searches per multi_search (the server's default limit)
 BATCH = 500                      # documents per import call
+IMPORT_TRIES = 4                 # sends of one batch when a node answers with an empty body
 FIELD = {"country": "countries", "official": "officials", "source": "source"}
 SEARCH = {"num_typos": 0, "prefix": "false", "drop_tokens_threshold": 0,
           "typo_tokens_threshold": 0, "exhaustive_search": "true"}
@@ -216,8 +217,19 @@ class TypesenseBackend:
         count, batch = 0, []
 
         def flush():
-            result = self._call("index documents", self.client.collections[collection].documents.import_,
-                                batch, {"action": "upsert"})
+            for attempt in range(IMPORT_TRIES):
+                try:
+                    result = self._call("index documents",
+                                        self.client.collections[collection].documents.import_,
+                                        batch, {"action": "upsert"})
+                    break
+                except IndexUnavailable as exc:
+                    # a node of a replicated cluster now and then answers an import with an
+                    # empty body (the client's "Invalid response"); upserts are idempotent,
+                    # so the same batch is sent again
+                    if attempt + 1 == IMPORT_TRIES or "Invalid response" not in str(exc):
+                        raise
+                    time.sleep(0.5 * (attempt + 1))
             failed = [r for r in result if not r.get("success")]
             if failed:
                 raise IndexUnavailable(f"Typesense refused {len(failed)} documents: {failed[0]}")
