@@ -65,7 +65,7 @@ redis: $(BIN)/newsdesk  ## install redis-server for the shared-frontier crawl te
 	@$(REDIS_SERVER) --version
 
 screenshots: browser  ## refresh docs/screenshots/ from the browser tests
-	NEWSDESK_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py -k screenshots
+	NEWSDESK_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py -k 'screenshots or collapsed_story'
 
 clean:
 	rm -rf $(VENV) $(DATA) $(DEMO_DATA) build *.egg-info

@@ -415,9 +415,12 @@ def test_screenshots(browser, server):
     width = phone.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width}px wide at phone width"
     phone.page.screenshot(path=str(SCREENSHOTS / "search-phone.png"))
+    phone.page.locator(".filters-toggle__link").click()  # the filters drawer, open
+    assert phone.page.locator("#refine").is_visible()
+    phone.page.screenshot(path=str(SCREENSHOTS / "filters-phone.png"))
     assert phone.errors == []
     phone.close()
-    for name in ("search-desktop.png", "search-phone.png", "article.png"):
+    for name in ("search-desktop.png", "search-phone.png", "filters-phone.png", "article.png"):
         assert (SCREENSHOTS / name).stat().st_size > 10_000
 
 
@@ -446,6 +449,9 @@ def test_a_collapsed_story_shows_its_versions_and_expands(browser, copies_server
     assert not copies.first.is_visible()               # folded until asked
     summary.click()
     assert copies.all_inner_texts() == COPIES_TITLES[1:3]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # `make screenshots`: a collapsed story
+    p.page.locator("#q").blur()
+    p.page.screenshot(path=str(SCREENSHOTS / "story-collapsed.png"), full_page=True)
     copies.first.click()                               # a copy opens as an article
     p.page.wait_for_url(re.compile(r"/article/r2"))
     p.page.go_back()

@@ -1060,3 +1060,19 @@ def test_a_misspelt_query_shows_the_corrected_results_and_the_way_back(tmp_path)
             "petrolium exports"
     finally:
         app.extensions["newsdesk"].engine.close()
+
+
+def test_show_every_copy_is_offered_only_when_copies_were_folded(client, tmp_path):
+    # the sample store holds no copies: nothing to unfold
+    assert "Show every copy" not in html_of(client.get("/?q=minister"))
+    from test_dedup import COPIES
+    (tmp_path / "copies").mkdir()
+    app = create_app({"TESTING": True,
+                      "DATA_DIR": str(make_data_dir(tmp_path / "copies", COPIES).root)})
+    try:
+        text = html_of(app.test_client().get("/?q=oil+price"))
+        assert "4 articles in 2 stories" in text and "Show every copy" in text
+        text = html_of(app.test_client().get("/?q=oil+price&collapse=false"))
+        assert "Fold copies into stories" in text
+    finally:
+        app.extensions["newsdesk"].engine.close()
