@@ -28,6 +28,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -69,9 +70,15 @@ def signature(title: str, body: str) -> np.ndarray | None:
     grams = shingles(title, body)
     if len(grams) < MIN_SHINGLES:
         return None
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
     mh.update_batch(list(grams))
     return mh.hashvalues.astype(np.uint32)
+
+
+@lru_cache(maxsize=1)
+def _permutations():
+    """The seeded permutations, made once (MinHash draws them anew for every object)."""
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
