@@ -15,7 +15,10 @@ Figures, not assertions (the tests never run this).  In a fresh temp data dir
    snippet(), a total COUNT and the country counts (GROUP BY over a side
    table), with the same country filters (benchmarks/_baseline.py, shared with
    scale.py);
-5. prints newsdesk vs FTS5 and the 5 slowest newsdesk queries.
+5. prints newsdesk vs FTS5 and the 5 slowest newsdesk queries;
+6. times the same queries again with ``collapse=false`` (every copy listed, no story
+   folding: the work before stories existed) and prints both side by side, so the
+   cost of folding wire copies into stories is a figure of the same run.
 
 queries_core.txt: one query per line; ``query<TAB>country=JP&country=US`` adds
 filters (parsed with urllib.parse.parse_qs and merged into the params).
@@ -151,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
             return service.search(SearchRequest.from_params(params))
 
         nd_cold, nd_times = timed_passes(run_nd, queries, args.passes)
+
+        def run_every_copy(params):
+            return service.search(SearchRequest.from_params({**params, "collapse": "false"}))
+
+        _, off_times = timed_passes(run_every_copy, queries, args.passes)
         fts = Fts(fts_path)
         fts_queries = [(label, params) for label, params in queries
                        if to_fts(" ".join(params["q"])) is not None]
@@ -177,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{'MET' if index_rate >= TARGET_INDEX_RATE else 'MISSED'} ({index_rate:.0f})")
         if skipped_fts:
             print(f"(left out of FTS5, no positive word: {skipped_fts})")
+        off = summary(off_times)
+        print(f"\nstories, same queries and passes, ms: {'collapsed':>10}{'every copy':>12}{'ratio':>8}")
+        for key in ("p50", "p95", "p99", "mean"):
+            print(f"{key:38}{nd[key]:10.2f}{off[key]:12.2f}{nd[key] / off[key]:7.2f}x")
 
         order = sorted(range(len(queries)), key=lambda i: -statistics.median(nd_times[i]))
         print("\n5 slowest newsdesk queries (median of passes, ms; total hits):")
