@@ -149,44 +149,50 @@ def _regexes() -> tuple[re.Pattern, re.Pattern, dict[str, str | None]]:
 @cache
 def _deep() -> tuple[re.Pattern, dict[str, str]]:
     """Smaller cities (``deep_city_min_population`` up to the main gazetteer's minimum), for
-    local news ("a story from Nashville"): one regex and name -> code (a name shared by several
-    cities goes to the most populous).  Names that are already forms, stoplisted, or of
-    three letters or fewer are left out."""
+    local news ("a story from Nashville"): name -> code (a name shared by several cities goes
+    to the most populous; names that are already forms, stoplisted, or of three letters or
+    fewer are left out), and one regex for them after a locative preposition."""
     d = data()
     forms = gazetteer()
     small = _cities(d["deep_city_min_population"])
     out = {name: code for name, code in small.items()
            if name not in forms and name not in d["city_stoplist"] and len(name) > 3}
-    pattern = r"(?<![\w-])(?:" + trie_pattern(out) + r")(?![\w-])"
+    # the preposition first: the regex engine tries the long alternation only after one
+    pattern = (r"(?<![\w-])(?:in|at|from|near|outside|to|of|In|At|From|Near|Outside)\s+(?:the\s+)?"
+               r"(?P<city>" + trie_pattern(out) + r")(?![\w-])")
     return re.compile(pattern), out
 
 
 # a smaller city counts only where the text places it: after a locative preposition ("in
 # Nashville", "outside Little Rock") or before its state or country ("Aberdeen, Scotland")
-_PLACE_BEFORE = re.compile(r"\b(?:in|at|from|near|outside|to|of|In|At|From|Near|Outside)\s+(?:the\s+)?$")
-_REGION_AFTER = re.compile(r",\s+(?P<region>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\b")
+_CITY_BEFORE_REGION = re.compile(r"(?<![\w-])(?P<city>[A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*){0,2}),\s+$")
 
 
 def _scan_deep(text: str, start: int, end: int, mentions: list[Mention]) -> None:
     rx, codes = _deep()
+    found = []
+    for m in mentions:  # "Aberdeen, Scotland": the city right before its region's mention
+        if m.start < start:
+            continue
+        before = _CITY_BEFORE_REGION.search(text, max(start, m.start - 40), m.start)
+        if before:
+            words = before.group("city").split()
+            for i in range(len(words)):  # the longest city name that ends at the comma
+                name = " ".join(words[i:])
+                if codes.get(name) == m.code:
+                    at = before.end("city") - len(name)
+                    found.append((at, at + len(name), name))
+                    break
+    for m in rx.finditer(text, start, end):  # "in Nashville"
+        found.append((m.start("city"), m.end("city"), m.group("city")))
     taken = [(m.start, m.end) for m in mentions]
-    for m in rx.finditer(text, start, end):
-        if any(s < m.end() and m.start() < e for s, e in taken):
+    for s0, e0, name in sorted(set(found)):
+        if any(s < e0 and s0 < e for s, e in taken):
             continue
-        code = codes[m.group()]
-        region = _REGION_AFTER.match(text, m.end())
-        if region:
-            rcode = gazetteer().get(region.group("region"))
-            if rcode is not None and rcode != code:
-                continue  # "London, Ontario"-like: that other country's town
-            placed = rcode == code
-        else:
-            placed = False
-        if not placed and not _PLACE_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+        if _is_person(text, s0, e0) or _names_an_institution(text, s0, e0):
             continue
-        if _is_person(text, m.start(), m.end()) or _names_an_institution(text, m.start(), m.end()):
-            continue
-        mentions.append(Mention(m.start(), m.end(), m.group(), code))
+        mentions.append(Mention(s0, e0, name, codes[name]))
+        taken.append((s0, e0))
 
 
 _MONTH = r"(?i:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"

@@ -467,11 +467,12 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
             span, appos = (before.start("name"), before.end("name")), True
             former = former or before.group("was") == "was"
             mods = [w for w in before.group("mods").split() if w in _ROLE_MODIFIERS]
+        accepted = _accept_role(role, qual is not None, text, rstart, appos)
+        if not accepted and (appos or role not in _CHAMBER_TITLES):
+            continue
         name = _clean_name(text[span[0]:span[1]])
-        if not _accept_role(role, qual is not None, text, rstart, appos) and not (
-                # "Chairman Schiff": a chamber title and the surname of a sitting legislator
-                not appos and role in _CHAMBER_TITLES and name and " " not in name
-                and _dated_by_title(name, role, when, year)):
+        if not accepted and not (  # "Chairman Schiff": the surname of a sitting legislator
+                name and " " not in name and _dated_by_title(name, role, when, year)):
             continue
         if not name or name in _countries.gazetteer():
             continue
