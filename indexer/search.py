@@ -19,6 +19,7 @@ from . import timeline as periods
 from .articles import Article, Official, iso
 from .config import DataDir
 from .engine import FACETS, EngineHit, EngineQuery, open_backend
+from .engine.types import DayCounts
 from .entities import country_name, official_label
 from .errors import BadRequest, NewsdeskError, NotFound
 from .query import Node, Word, parse
@@ -244,7 +245,7 @@ class SearchResult:
     all_words: int | None = None     # of ``total``, how many hold every word (None: browsing)
     all_words_first: bool = False    # those come first, then the partial matches
     missing_words: list[str] = field(default_factory=list)  # relaxed: words no article holds
-    days: list[tuple[str, int]] = field(default_factory=list)  # the timeline's matches per day
+    days: DayCounts = field(default_factory=DayCounts)  # the timeline's matches per day
     corrected_from: str | None = None  # the typed query, when this answers the suggestion
     stories: int | None = None       # collapsed: the stories the ``total`` articles make
 
@@ -346,7 +347,7 @@ class SearchService:
                             bars, raw.all_words, raw.all_words_first, missing, raw.timeline,
                             stories=raw.stories)
 
-    def _all_days(self, req: SearchRequest) -> list[tuple[str, int]]:
+    def _all_days(self, req: SearchRequest) -> DayCounts:
         """Articles per day in the whole archive (of the selected sources, if any): what
         the share timeline divides by, so a story's rise reads apart from the archive's."""
         return self.engine.search(EngineQuery(

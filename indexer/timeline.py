@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
+
 UNITS = ("day", "week", "month", "year")
 MAX_BARS = 62  # the most bars one chart shows (a day chart spans up to 62 days)
 
@@ -120,38 +122,68 @@ def label(key: str) -> str:
     return f"{start.day} {start:%b %Y}"
 
 
+def _parsed(days) -> tuple[np.ndarray, np.ndarray]:
+    """(datetime64[D] days, counts) of the days holding any, from an engine's
+    ``DayCounts`` as they are, or from (ISO day, count) pairs."""
+    if hasattr(days, "days") and hasattr(days, "counts"):
+        keep = days.counts > 0
+        return days.days[keep], days.counts[keep]
+    pairs = [(d, n) for d, n in days if n]
+    if not pairs:
+        return np.zeros(0, dtype="datetime64[D]"), np.zeros(0, dtype=np.int64)
+    keys, counts = zip(*pairs)
+    return np.array(keys, dtype="datetime64[D]"), np.array(counts, dtype=np.int64)
+
+
+def _starts(days: np.ndarray, unit: str) -> np.ndarray:
+    """The first day of the ``unit`` period holding each day."""
+    if unit == "day":
+        return days
+    if unit == "week":  # 1970-01-01 was a Thursday: Monday is 3 days before it
+        return days - ((days.astype(np.int64) + 3) % 7).astype("timedelta64[D]")
+    if unit == "month":
+        return days.astype("datetime64[M]").astype("datetime64[D]")
+    if unit == "year":
+        return days.astype("datetime64[Y]").astype("datetime64[D]")
+    raise ValueError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
+
+
+def _day(value: np.datetime64) -> date:
+    return date.fromisoformat(str(value))
+
+
 def binned(days: Iterable[tuple[str, int]], unit: str | None = None) -> Timeline:
     """``days`` (ISO day, count) summed into ``unit`` periods (chosen from the span when
     None), from the first to the last period holding any, empty periods included."""
-    counts: dict[date, int] = {}
-    for day, n in days:
-        if n:
-            d = date.fromisoformat(day)
-            counts[d] = counts.get(d, 0) + n
-    if not counts:
+    when, counts = _parsed(days)
+    if not len(when):
         return Timeline(unit or "day", [])
-    unit = unit or unit_for(min(counts), max(counts))
-    sums: dict[str, int] = {}
-    for d, n in counts.items():
-        k = key_of(d, unit)
-        sums[k] = sums.get(k, 0) + n
-    periods, start = [], bounds(key_of(min(counts), unit))[0]
-    last = max(counts)
+    unit = unit or unit_for(_day(when.min()), _day(when.max()))
+    starts, where = np.unique(_starts(when, unit), return_inverse=True)
+    totals = np.bincount(where.ravel(), weights=counts, minlength=len(starts))
+    sums = {_day(s): int(n) for s, n in zip(starts, totals)}
+    periods, start, last = [], _day(starts[0]), _day(starts[-1])
     while start <= last:
         k = key_of(start, unit)
         first, end = bounds(k)
-        periods.append(Period(k, first, end, sums.get(k, 0)))
+        periods.append(Period(k, first, end, sums.get(first, 0)))
         start = end + timedelta(days=1)
     return Timeline(unit, periods)
 
 
 def with_share(timeline: Timeline, all_days: Iterable[tuple[str, int]]) -> Timeline:
     """``timeline`` with each period's count of all articles (``all_days``, per day)."""
-    per_key: dict[str, int] = {}
-    for day, n in all_days:
-        k = key_of(date.fromisoformat(day), timeline.unit)
-        per_key[k] = per_key.get(k, 0) + n
-    return Timeline(timeline.unit, [Period(p.key, p.start, p.end, p.count, per_key.get(p.key, 0))
+    when, counts = _parsed(all_days)
+    per_start: dict[date, int] = {}
+    if len(when) and timeline.periods:
+        low = np.datetime64(timeline.periods[0].start.isoformat())
+        high = np.datetime64(timeline.periods[-1].end.isoformat())
+        inside = (when >= low) & (when <= high)
+        starts, where = np.unique(_starts(when[inside], timeline.unit), return_inverse=True)
+        totals = np.bincount(where.ravel(), weights=counts[inside], minlength=len(starts))
+        per_start = {_day(s): int(n) for s, n in zip(starts, totals)}
+    return Timeline(timeline.unit, [Period(p.key, p.start, p.end, p.count,
+                                           per_start.get(p.start, 0))
                                     for p in timeline.periods])
 
 

@@ -33,6 +33,7 @@ from whoosh.util.numeric import byte_to_length
 
 from .schema import FACETS, TEXT_FIELDS
 from .speller import Speller
+from .types import DayCounts
 from .storage import MappedStorage
 
 TERM_CACHE_BYTES = 64 * 2**20  # postings a snapshot keeps, in bytes of arrays and bitmaps
@@ -269,17 +270,15 @@ class FacetCache:
             keep &= key <= np.uint64(_whoosh_key(high))
         return matches[keep]
 
-    def timeline(self, matches: np.ndarray) -> list[tuple[str, int]]:
-        """(ISO day, matches) for each day holding any of ``matches``, oldest first;
-        ``indexer.timeline`` bins them for reading."""
+    def timeline(self, matches: np.ndarray) -> DayCounts:
+        """Matches per day, for each day holding any of ``matches``; ``indexer.timeline``
+        bins them for reading."""
         days = self.days[matches]
         days = days[days >= 0]
         if not len(days):
-            return []
+            return DayCounts()
         held, counts = np.unique(days, return_counts=True)
-        keys = np.datetime_as_string(np.datetime64("1970-01-01")
-                                     + (held - 719162).astype("timedelta64[D]"), unit="D")
-        return [(str(k), int(n)) for k, n in zip(keys, counts)]
+        return DayCounts((held - 719162).astype("datetime64[D]"), counts.astype(np.int64))
 
 
 def _whoosh_key(value: datetime) -> int:

@@ -22,7 +22,7 @@ from .caches import Generation, to_array
 from .schema import FACETS, TEXT_FIELDS
 from .snippets import SNIPPET_CHARS, snippet
 from .translate import to_whoosh
-from .types import EngineHit, EngineQuery, EngineResult
+from .types import DayCounts, EngineHit, EngineQuery, EngineResult
 from .speller import RARE, suggest
 
 
@@ -396,7 +396,7 @@ def run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limit
             base_docs -= _docset(snap, excluded)
     base = to_array(base_docs)
     chosen = {name: cache.selected(name, values) for name, values in filters.items() if values}
-    histogram = []
+    histogram = DayCounts()
     if timeline:  # like a facet: given every filter but its own (the dates)
         scope = base
         for docs in chosen.values():

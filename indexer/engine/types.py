@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+
 from ..query import Node
 
 FACETS = ("country", "official", "source")   # the facet fields, in display order
@@ -53,6 +55,35 @@ class EngineHit:
     copies: list[dict] = field(default_factory=list)  # collapsed: the others {id, title, ...}
 
 
+@dataclass(frozen=True, eq=False)
+class DayCounts:
+    """Matches per day, for the days holding any: ``days`` (datetime64[D], ascending) and
+    ``counts``.  Arrays, not strings, since an archive of years has thousands of days
+    per request; iterating gives (ISO day, count) pairs."""
+
+    days: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="datetime64[D]"))
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @classmethod
+    def from_pairs(cls, pairs) -> DayCounts:
+        pairs = sorted((d, n) for d, n in pairs if n)
+        if not pairs:
+            return cls()
+        keys, counts = zip(*pairs)
+        return cls(np.array(keys, dtype="datetime64[D]"), np.array(counts, dtype=np.int64))
+
+    def __iter__(self):
+        return iter(zip(np.datetime_as_string(self.days, unit="D").tolist(),
+                        self.counts.tolist()))
+
+    def __len__(self) -> int:
+        return len(self.days)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, DayCounts) and np.array_equal(self.days, other.days) \
+            and np.array_equal(self.counts, other.counts)
+
+
 @dataclass
 class EngineResult:
     total: int
@@ -60,7 +91,7 @@ class EngineResult:
     facets: dict[str, list[tuple[str, int]]]
     suggestion: str | None = None
     relaxed: bool = False            # partial matches listed: articles with some of the words
-    timeline: list[tuple[str, int]] = field(default_factory=list)
+    timeline: DayCounts = field(default_factory=DayCounts)  # asked with ``timeline``
     all_words: int | None = None     # matches holding every word (None: no words searched)
     all_words_first: bool = False    # partial matches follow every all-words article
     stories: int | None = None       # collapsed: distinct stories among the ``total`` articles

@@ -39,7 +39,7 @@ from . import typesense_query as tq
 from . import typesense_rank as rank
 from .snippets import SNIPPET_CHARS, snippet
 from .speller import RARE, closest, corrected, query_words, spell_words
-from .types import FACETS, EngineHit, EngineQuery, EngineResult, WriteReport
+from .types import FACETS, DayCounts, EngineHit, EngineQuery, EngineResult, WriteReport
 
 UNDATED = 2 ** 62                # sorts after every date, as Whoosh's column does
 EXACT = 1000                     # tiers up to this many matches are scored in full
@@ -348,7 +348,7 @@ class TypesenseBackend:
         if searching:
             all_words = found[at]["found"] if relaxed else total
             at += relaxed
-        histogram = _timeline(_facet(found[at], "day", None)) if r.timeline else []
+        histogram = _timeline(_facet(found[at], "day", None)) if r.timeline else DayCounts()
         at += bool(r.timeline)
         suggestion = self._suggest(r.text) if spelling and found[at]["found"] < RARE else None
         relaxed = relaxed and all_words < total
@@ -624,9 +624,9 @@ def _facet(result: dict, field: str, limit: int | None) -> list[tuple[str, int]]
     return []
 
 
-def _timeline(days: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """(ISO day, matches) for each day holding any, oldest first (as embedded)."""
-    return sorted(days)
+def _timeline(days: list[tuple[str, int]]) -> DayCounts:
+    """Matches per day, for the days holding any (as embedded)."""
+    return DayCounts.from_pairs(days)
 
 
 def _hit(doc: dict, score: float | None, terms: set[str]) -> EngineHit:
