@@ -421,3 +421,12 @@ def test_a_smaller_city_counts_where_the_text_places_it():
     # a smaller city's name as a word or a surname, not placed, is not a mention
     ex = extract("Review", "Gary Nashville sang. Mobile phones and Reading glasses sold well.")
     assert ex.countries == []
+
+
+def test_a_city_that_beats_or_is_beaten_is_a_team_not_a_place():
+    body = ("PITTSBURGH - The Islanders won again on Tuesday night.\n\n"
+            "Blue Jackets 3, Canadiens 2: Columbus beat Montreal in a shootout. "
+            "Senators 4, Red Wings 3: Ottawa held on to beat Detroit.")
+    assert codes("Nelson's OT goal lifts Isles", body) == ("US",)
+    # a city placed by the text still counts
+    assert "CA" in codes("Snow", "Heavy snow fell in Montreal and Ottawa on Tuesday.")

@@ -314,14 +314,29 @@ RESULTS_MIN_SCORES = 3   # a text with this many scores ("beat Hungary 2-0") is 
 LIST_LINE = 80           # in one, a line this short is a list item ("Spain (Group F): 11th ...")
 
 
+# a place right before or after a verb of winning is a team, in any text: "Columbus beat
+# Montreal", "Ottawa held on to beat Detroit", "the Jets defeated Winnipeg"
+_WIN_VERB = r"(?:beat|beats|defeated|defeats|edged|edges|routed|routs|outlasted|outlasts|blanked|blanks)"
+_BEFORE_WIN = re.compile(r"\s+(?:held on to |rallied to |hung on to )?" + _WIN_VERB + r"\b")
+_AFTER_WIN = re.compile(r"\b" + _WIN_VERB + r"\s+(?:visiting\s+|host\s+)?$")
+
+
+def beaten_mentions(text: str, mentions: list[Mention]) -> set[int]:
+    """Starts of the mentions that are the subject or object of a verb of winning."""
+    return {m.start for m in mentions
+            if _BEFORE_WIN.match(text, m.end) or _AFTER_WIN.search(text, max(0, m.start - 20), m.start)}
+
+
 def team_mentions(text: str, mentions: list[Mention]) -> set[int]:
-    """Starts of the mentions that name a national team in a sports results text: in a
+    """Starts of the mentions that name a team: a place that beats or is beaten (see
+    ``beaten_mentions``), and in a sports results text a national team: in a
     sentence with a score ("Wales beat Hungary 2-0") or in a short list line ("Path A:
     Iceland, Bulgaria"). A results list naming twenty countries is not about them all
-    (benchmarks/data/README.md); a text with fewer than RESULTS_MIN_SCORES scores has none."""
+    (benchmarks/data/README.md); a text with fewer than RESULTS_MIN_SCORES scores has
+    no results-text teams."""
+    out = beaten_mentions(text, mentions)
     if len(_SCORE.findall(text)) < RESULTS_MIN_SCORES:
-        return set()
-    out = set()
+        return out
     for m in mentions:
         line0 = text.rfind("\n", 0, m.start) + 1
         line1 = text.find("\n", m.end)
