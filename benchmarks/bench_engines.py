@@ -260,19 +260,19 @@ def table(result: dict) -> list[str]:
     base = runs["embedded"]
     med = lambda r, k: statistics.median(x[k] for x in r["reindex"])  # noqa: E731
     rows = [("index articles/s (reindex)", lambda r: med(r, "rate"), "{:,.0f}"),
-            ("reindex peak RSS, client MB", lambda r: med(r, "peak_rss") / 1e6, "{:,.0f}")]
+            ("reindex command peak RSS MB", lambda r: med(r, "peak_rss") / 1e6, "{:,.0f}")]
     for c in result["classes"]:
         for k in ("p50", "p95"):
             rows.append((f"{c} ({result['classes'][c]}) {k} ms", lambda r, c=c, k=k: r["classes"][c][k],
                          "{:,.1f}"))
     rows += [("serve RSS after queries MB", lambda r: r["serve"]["rss_end"] / 1e6, "{:,.0f}"),
-             ("RSS per node after queries MB (max)",
+             ("RSS per node after queries MB (max; embedded: serve)",
               lambda r: max(r["node_rss"]) / 1e6 if r["node_rss"] else r["serve"]["rss_end"] / 1e6,
               "{:,.0f}"),
-             ("node peak RSS during reindex MB (max)",
+             ("peak RSS per node during reindex MB (embedded: reindex)",
               lambda r: max(max(x["node_peak_rss"]) for x in r["reindex"]) / 1e6
               if r["node_rss"] else med(r, "peak_rss") / 1e6, "{:,.0f}"),
-             ("disk per node MB", lambda r: max(r["node_disk"]) / 1e6, "{:,.0f}")]
+             ("disk per node MB (embedded: index)", lambda r: max(r["node_disk"]) / 1e6, "{:,.0f}")]
     out = [f"| {result['corpus']} ({result['articles']:,} articles) | "
            + " | ".join(label for label, _ in ENGINES) + " |", "|---|" + "---:|" * len(ENGINES)]
     for label, get, fmt in rows:
