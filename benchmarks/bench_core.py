@@ -16,9 +16,9 @@ Figures, not assertions (the tests never run this).  In a fresh temp data dir
    table), with the same country filters (benchmarks/_baseline.py, shared with
    scale.py);
 5. prints newsdesk vs FTS5 and the 5 slowest newsdesk queries;
-6. times the same queries again with ``collapse=false`` (every copy listed, no story
-   folding: the work before stories existed) and prints both side by side, so the
-   cost of folding wire copies into stories is a figure of the same run.
+6. times the same queries collapsed (the default) and with ``collapse=false`` (every
+   copy listed, no story folding: the work before stories existed), query by query in
+   turns, and prints both side by side: the cost of folding wire copies into stories.
 
 queries_core.txt: one query per line; ``query<TAB>country=JP&country=US`` adds
 filters (parsed with urllib.parse.parse_qs and merged into the params).
@@ -73,6 +73,19 @@ def timed_passes(run, queries, passes: int) -> tuple[list[list[float]], list[lis
             run(params)
             times[i][p] = (time.perf_counter() - t) * 1000
     return cold, times
+
+
+def paired_passes(run_a, run_b, queries, passes: int) -> tuple[list[list[float]], list[list[float]]]:
+    """ms per query for two ways of running it, timed in turns (a then b, then b then a)."""
+    a_times = [[0.0] * passes for _ in queries]
+    b_times = [[0.0] * passes for _ in queries]
+    for p in range(passes):
+        for i, (_, params) in enumerate(queries):
+            for run, times in ((run_a, a_times), (run_b, b_times))[::1 if p % 2 == 0 else -1]:
+                t = time.perf_counter()
+                run(params)
+                times[i][p] = (time.perf_counter() - t) * 1000
+    return a_times, b_times
 
 
 def summary(times: list[list[float]]) -> dict[str, float]:
@@ -158,7 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         def run_every_copy(params):
             return service.search(SearchRequest.from_params({**params, "collapse": "false"}))
 
-        _, off_times = timed_passes(run_every_copy, queries, args.passes)
+        # collapsed and every copy, query by query in turns (first one, then the other
+        # first), so both see the same machine load
+        on_times, off_times = paired_passes(run_nd, run_every_copy, queries, args.passes)
         fts = Fts(fts_path)
         fts_queries = [(label, params) for label, params in queries
                        if to_fts(" ".join(params["q"])) is not None]
@@ -185,10 +200,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{'MET' if index_rate >= TARGET_INDEX_RATE else 'MISSED'} ({index_rate:.0f})")
         if skipped_fts:
             print(f"(left out of FTS5, no positive word: {skipped_fts})")
-        off = summary(off_times)
-        print(f"\nstories, same queries and passes, ms: {'collapsed':>10}{'every copy':>12}{'ratio':>8}")
+        on, off = summary(on_times), summary(off_times)
+        print(f"\nstories, same queries, {args.passes} passes taken in turns, ms:"
+              f"{'collapsed':>11}{'every copy':>12}{'ratio':>8}")
         for key in ("p50", "p95", "p99", "mean"):
-            print(f"{key:38}{nd[key]:10.2f}{off[key]:12.2f}{nd[key] / off[key]:7.2f}x")
+            print(f"{key:47}{on[key]:11.2f}{off[key]:12.2f}{on[key] / off[key]:7.2f}x")
 
         order = sorted(range(len(queries)), key=lambda i: -statistics.median(nd_times[i]))
         print("\n5 slowest newsdesk queries (median of passes, ms; total hits):")

@@ -363,6 +363,11 @@ class Snapshot:
         self.lengths = {f: _column(reader, f, np.float64, 0, translate_lengths=True)
                         for f in TEXT_FIELDS}
         self.story = story_column(reader, self.size)
+        # docs whose story has other live docs: only these take part in folding
+        live_keys = self.story[self.facets.live_mask]
+        _, inverse, counts = np.unique(live_keys, return_inverse=True, return_counts=True)
+        self.shared = np.zeros(self.size, dtype=bool)
+        self.shared[np.flatnonzero(self.facets.live_mask)] = counts[inverse] > 1
         self.average = {f: searcher.avg_field_length(f) or 1 for f in TEXT_FIELDS}
         self.doc_count = searcher.doc_count_all()
         self.terms = ByteLRU()

@@ -330,12 +330,18 @@ def _mask(size: int, docs) -> np.ndarray:
 def _collapsed(snap, matches: np.ndarray, every: np.ndarray) -> np.ndarray:
     """Indexes into ``matches`` of one article per story: of a story's matches, the
     earliest (published, then docnum) of those holding every word, else the earliest."""
-    keys = snap.story[matches]
-    order = np.lexsort((snap.facets.date_rank[matches], ~every, keys))
+    shared = np.flatnonzero(snap.shared[matches])  # docs of stories with copies: few
+    if not len(shared):
+        return np.arange(len(matches))
+    keys = snap.story[matches[shared]]
+    order = np.lexsort((snap.facets.date_rank[matches[shared]], ~every[shared], keys))
     ordered = keys[order]
     first = np.ones(len(order), dtype=bool)
     first[1:] = ordered[1:] != ordered[:-1]
-    return np.sort(order[first])
+    keep = np.ones(len(matches), dtype=bool)
+    keep[shared] = False
+    keep[shared[order[first]]] = True
+    return np.flatnonzero(keep)
 
 
 MAX_COPIES = 50  # copies listed under one collapsed hit (``versions`` counts them all)
@@ -344,6 +350,8 @@ MAX_COPIES = 50  # copies listed under one collapsed hit (``versions`` counts th
 def _with_copies(snap, hit: EngineHit, docnum: int, matches: np.ndarray,
                  keys: np.ndarray) -> EngineHit:
     """A collapsed hit with the other matching articles of its story, earliest first."""
+    if not snap.shared[docnum]:
+        return hit
     others = matches[keys == snap.story[docnum]]
     others = others[others != docnum]
     others = others[np.argsort(snap.facets.date_rank[others], kind="stable")]
@@ -445,7 +453,7 @@ def run(gen, text, filters, date_from, date_to, sort, offset, limit, facet_limit
     body_terms = {t for f, t in terms if f == "body"}
     hits = [make_hit(snap, n, score, body_terms) for n, score in page]
     if collapse:
-        keys = snap.story[matches]
+        keys = snap.story[matches] if snap.shared[[n for n, _ in page]].any() else None
         hits = [_with_copies(snap, hit, n, matches, keys) for hit, (n, _) in zip(hits, page)]
     suggestion = suggest(snap, text) if text and strict_total < RARE else None
     return EngineResult(total, hits, facets, suggestion, relaxed, histogram, all_words,
