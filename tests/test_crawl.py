@@ -7,6 +7,7 @@ crawl that resumes, a max-pages stop, sitemaps found in robots.txt, a redirect
 racing its own target, and quiet progress when stderr is not a terminal.
 """
 from __future__ import annotations
+import contextlib
 
 import hashlib
 import itertools
@@ -117,15 +118,23 @@ class QuietServer(ThreadingHTTPServer):
         pass
 
 
+@contextlib.contextmanager
+def served(handler):
+    """``handler`` served on a free loopback port (its ``host`` set); yields the base URL."""
+    server = QuietServer(("127.0.0.1", 0), handler)
+    handler.host = f"127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://{handler.host}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="module")
 def site():
-    server = QuietServer(("127.0.0.1", 0), NewsSite)
-    NewsSite.host = f"127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://{NewsSite.host}"
-    server.shutdown()
-    server.server_close()
+    with served(NewsSite) as url:
+        yield url
 
 
 def config_for(site: str, **overrides) -> CrawlConfig:

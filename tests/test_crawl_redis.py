@@ -33,6 +33,7 @@ from indexer import DataDir, Store, pipeline
 from indexer.cli import cli
 from indexer.cluster import free_ports
 from indexer.crawl.redis_frontier import RedisFrontier
+from test_crawl import served
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = (Path(__file__).parent / "sites" / "news" / "news" / "2024" / "rates-hold.html").read_text()
@@ -114,14 +115,9 @@ def redis_url(redis_server):
 
 @pytest.fixture(scope="module")
 def site():
-    server = QuietServer(("127.0.0.1", 0), Site)
-    Site.host = f"127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://{Site.host}"
-    Site.release.set()
-    server.shutdown()
-    server.server_close()
+    with served(Site) as url:
+        yield url
+        Site.release.set()  # a page still hanging returns before the server stops
 
 
 def _sources(tmp_path: Path, site: str) -> Path:
