@@ -21,6 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 import queue
+import sys
 from collections.abc import Iterable
 
 from whoosh.codec.whoosh3 import W3Codec
@@ -86,7 +87,9 @@ def _work(storage, indexname: str, jobs, results) -> None:
         except Exception:
             exc = RuntimeError(f"{type(exc).__name__}: {exc}")
         results.put(("error", exc))
-        raise
+        # Exit quietly: the parent reports the error once.  Re-raising would make
+        # multiprocessing print "Process newsdesk-index-N:" and a traceback on stderr.
+        sys.exit(1)
 
 
 def build_parallel(ix, docs: Iterable[dict], procs: int) -> int:
