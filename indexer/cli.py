@@ -197,8 +197,11 @@ def index(data):
 
 @cli.command()
 @click.option("--entities", is_flag=True, help="First re-run entity extraction over the store.")
+@click.option("--stories", is_flag=True,
+              help="Detect every wire-copy story anew (after the detector changed); "
+                   "by default stored stories are kept and only new articles matched.")
 @click.pass_obj
-def reindex(data, entities):
+def reindex(data, entities, stories):
     """Rebuild the whole index into a new generation and swap it in atomically.
 
     Searches keep using the old index while the new one builds; a killed
@@ -209,7 +212,8 @@ def reindex(data, entities):
             c = pipeline.retag(data, progress=bar.update, total=bar.total)
         click.echo(f"entities: {c.updated} articles changed, {c.unchanged} unchanged")
     with _Progress("reindex", "articles") as bar:
-        report = pipeline.reindex(data, progress=bar.update, total=bar.total)
+        report = pipeline.reindex(data, progress=bar.update, total=bar.total,
+                                  stories_again=stories)
     click.echo(f"built {report.generation}: {report.added} articles")
     return report
 

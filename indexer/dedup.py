@@ -3,8 +3,10 @@ another headline) grouped under one story id, so results can show each story onc
 
 Detection is MinHash LSH (``datasketch``) over word 4-shingles of title + body:
 each article gets a 128-value MinHash signature (512 bytes); LSH finds the candidates whose
-estimated Jaccard similarity may reach ``THRESHOLD``; a candidate joins only if its
-signature's estimate really does.  A new article takes the story of the most
+estimated Jaccard similarity may reach ``THRESHOLD`` (its bands are tuned for
+``LSH_THRESHOLD``, lower, because bands tuned at the threshold itself miss one pair in
+five just above it); a candidate joins only if its signature's estimate reaches
+``THRESHOLD``.  A new article takes the story of the most
 similar earlier article (ties: the smaller story id); with none it starts its own
 story, named by its id.  Nothing ever moves an article that already has a story
 (no merges), so ``index`` re-indexes only new and changed articles.
@@ -37,6 +39,7 @@ from .articles import Article
 
 NUM_PERM = 128       # signature length: Jaccard estimated within about +-0.04
 THRESHOLD = 0.7      # estimated Jaccard of 4-shingles at which two texts are one story
+LSH_THRESHOLD = 0.5  # LSH bands tuned lower, so pairs just over THRESHOLD are not missed
 SHINGLE = 4          # words per shingle
 MIN_SHINGLES = 20    # shorter texts are never copies of anything
 WINDOW = timedelta(days=2)  # copies are sent within this of each other (undated: any time)
@@ -131,16 +134,20 @@ class Stories:
         """``{article id: story id}`` for every assigned article."""
         return dict(self.db.execute("SELECT id, story FROM stories"))
 
-    def assign(self, hashes: dict[str, str], fetch) -> Assigned:
+    def assign(self, hashes: dict[str, str], fetch, *, again: bool = False) -> Assigned:
         """Give every article in ``hashes`` (``{id: content_hash}``, the store's) a story.
 
         ``fetch(ids)`` yields those Articles.  Articles already assigned at the
         same content hash keep their story; new and changed ones are signed and
-        matched against every other signed article, earliest first.
+        matched against every other signed article, earliest first.  ``again``
+        forgets every story first and detects them all anew (after the detector
+        changed), in the same transaction: a failure keeps the old stories.
         """
         report = Assigned()
         rows = {i: (h, s, t, sig) for i, h, s, t, sig in self.db.execute(
             "SELECT id, content_hash, story, published, signature FROM stories")}
+        if again:
+            rows = {i: ("", *rest) for i, rest in ((i, r[1:]) for i, r in rows.items())}
         gone = [i for i in rows if i not in hashes]
         todo = [i for i, h in hashes.items() if i not in rows or rows[i][0] != h]
         report.removed = len(gone)
@@ -148,11 +155,13 @@ class Stories:
             return report
         with self.db:
             self.db.executemany("DELETE FROM stories WHERE id = ?", [(i,) for i in gone])
+            if again:
+                self.db.execute("DELETE FROM stories")
             if not todo:
                 return report
             fresh = set(todo)
             keep = {i: r for i, r in rows.items() if i in hashes and i not in fresh}
-            lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+            lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
             signatures: dict[str, np.ndarray] = {}
             when: dict[str, float | None] = {}
             story: dict[str, str] = {}

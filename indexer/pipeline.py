@@ -69,11 +69,13 @@ def index(data: DataDir, *, progress: Progress | None = None,
         return backend.update({i: f"{h}/{story[i]}" for i, h in hashes.items()}, fetch)
 
 
-def stories(store: Store, hashes: dict[str, str] | None = None) -> dict[str, str]:
+def stories(store: Store, hashes: dict[str, str] | None = None, *,
+            again: bool = False) -> dict[str, str]:
     """``{id: story}`` for every stored article, assigning new and changed ones first
-    (indexer/dedup.py: near-duplicates share a story; the rest are their own)."""
+    (indexer/dedup.py: near-duplicates share a story; the rest are their own);
+    ``again`` detects every story anew."""
     table = Stories(store.db)
-    table.assign(store.hashes() if hashes is None else hashes, store.get_many)
+    table.assign(store.hashes() if hashes is None else hashes, store.get_many, again=again)
     found = table.all()
     return found
 
@@ -84,14 +86,15 @@ def _with_story(articles: Iterable, story: dict[str, str]) -> Iterator:
 
 
 def reindex(data: DataDir, *, procs: int | None = None, progress: Progress | None = None,
-            total: Total | None = None) -> engine.WriteReport:
+            total: Total | None = None, stories_again: bool = False) -> engine.WriteReport:
     """Rebuild the whole index into a new generation and swap it in atomically.
 
     ``total(n)`` is told the store's article count, ``progress(1)`` called as
-    each article is read for the build.
+    each article is read for the build.  ``stories_again`` first detects every
+    wire-copy story anew rather than keeping the stored ones.
     """
     with Store(data.ensure().store_path) as store, _backend(data) as backend:
-        story = stories(store)
+        story = stories(store, again=stories_again)
         total and total(store.count())
         return backend.build(_counted(_with_story(store, story), progress), procs=procs)
 
