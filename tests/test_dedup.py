@@ -80,6 +80,22 @@ def test_every_pair_clearly_over_the_threshold_is_found():
     assert [n for n in range(200) if stories[f"p{n}b"] != f"p{n}a"] == []
 
 
+def test_a_first_take_and_its_longer_write_through_are_one_story():
+    more = (" Oil industry analysts said the Saudi stand would be tested when ministers meet, "
+            "since several producers have exceeded their quotas in recent weeks and spot "
+            "prices have slipped below the reference level. The minister said Saudi Arabia "
+            "had no plan to raise its output and would keep selling its crude at official "
+            "prices, whatever other members did, and that the kingdom's customers in Asia "
+            "and Europe had renewed their contracts for the second quarter of the year.")
+    rows = [wire("t1", "SAUDI ARABIA OPPOSES OIL PRICE RISE"),
+            wire("t2", "SAUDI OIL MINISTER SAYS NO TO MAD PRICE RISE", body=WIRE + more,
+                 published="1987-06-02T09:30:00+00:00")]
+    first, longer = (dedup.shingles(r["title"], r["body"]) for r in rows)
+    jaccard = len(first & longer) / len(first | longer)
+    assert jaccard < 0.6                      # too far apart for the Jaccard rule alone
+    assert dedup.detect(articles(rows)) == {"t1": "t1", "t2": "t1"}
+
+
 def test_short_formula_texts_and_the_same_text_days_apart_are_not_copies():
     notice = "Qtly div 10 cts vs 10 cts prior Pay April 15 Record March 31"
     rows = [wire("d1", "ALPHA CORP SETS DIVIDEND", body=notice),
