@@ -308,3 +308,80 @@ def test_collapsed_stories_as_the_embedded_engine(ts_cluster, tmp_path):
     finally:
         a.engine.close()
         b.engine.close()
+
+
+# Values and terms Typesense's own string matching folds together (case, accents,
+# punctuation and symbols): on the cluster they must stay as apart as in Whoosh.
+FOLDED = [
+    {"id": "f1", "source": "Harbor Gazette", "title": "Texaco* shares rise 1.1 pct",
+     "body": "Texaco* said output rose 1.1 pct at the café in Seoul.", "published": "1987-03-02",
+     "countries": ["KR"], "officials": [{"name": "Kim Mahn-Je", "role": "Finance Minister",
+                                         "country": "KR"}]},
+    {"id": "f2", "source": "HARBOR GAZETTE", "title": "Texaco sees 11 new wells",
+     "body": "Texaco said 11 wells came in near the cafe.", "published": "1987-03-03",
+     "countries": ["KR"], "officials": [{"name": "Kim Mahn-je", "role": "Finance Minister",
+                                         "country": "KR"}]},
+    {"id": "f3", "source": "Harbor-Gazette", "title": "Chapter 11 filing for texaco",
+     "body": "The company filed for chapter 11 protection, texaco.com said.",
+     "published": "1987-03-04", "countries": ["US"],
+     "officials": [{"name": "Kim Mahn-je", "role": "Finance Minister", "country": "KR"},
+                   {"name": "Ronnie de Mel", "role": "Finance Minister", "country": "LK"}]},
+    {"id": "f4", "source": "harbor gazette", "title": "Ministers meet",
+     "body": "Ronnie De Mel met the minister.", "published": "1987-03-05", "countries": ["LK"],
+     "officials": [{"name": "Ronnie De Mel", "role": "Finance Minister", "country": "LK"},
+                   {"name": "Ärzte Bund", "role": "Health Minister", "country": "DE"},
+                   {"name": "Arzte Bund", "role": "Health Minister", "country": "DE"}]},
+]
+
+
+def test_values_and_terms_compared_exactly_as_embedded(ts_cluster, tmp_path):
+    """Facet values differing only in case, accents or punctuation stay apart (as in
+    Whoosh) and are counted, filtered and ordered alike; a term carrying punctuation
+    (``texaco*``, ``1.1``) matches only itself.  Before, Typesense merged the sources
+    and officials and matched ``11`` in ``1.1`` and ``texaco`` in ``texaco*``."""
+    from conftest import make_data_dir
+    embedded = make_data_dir(tmp_path, FOLDED)
+    data = on_cluster(embedded, ts_cluster)
+    pipeline.index(data)
+    a, b = SearchService(embedded), SearchService(data)
+    try:
+        every = _run(a, {"q": ""})
+        assert [v["value"] for v in every["facets"]["source"]] == [
+            "HARBOR GAZETTE", "Harbor Gazette", "Harbor-Gazette", "harbor gazette"]
+        for params in ({"q": ""}, {"q": "texaco"}, {"q": "11"}, {"q": '"chapter 11"'},
+                       {"q": "cafe"}, {"q": "café"}, {"q": "", "source": "Harbor Gazette"},
+                       {"q": "", "source": ["harbor gazette", "Harbor-Gazette"]},
+                       {"q": 'source:"HARBOR GAZETTE"'}, {"q": "", "official": "Kim Mahn-je"},
+                       {"q": "", "official": "Arzte Bund"}, {"q": "minister", "country": "LK"}):
+            x, y = _run(a, params, timeline=True), _run(b, params, timeline=True)
+            for key in ("total", "facets", "all_words", "timeline"):
+                assert y[key] == x[key], (params, key, x[key], y[key])
+            assert sorted(h["id"] for h in y["hits"]) == sorted(h["id"] for h in x["hits"]), params
+            assert [h["source"] for h in y["hits"]] == [h["source"] for h in x["hits"]], params
+        assert _run(b, {"q": "texaco"})["total"] == 2            # not f1's "texaco*"
+        assert _run(b, {"q": "11"})["total"] == 2                # not f1's "1.1"
+        assert {h["id"] for h in _run(b, {"q": "", "official": "Kim Mahn-je"})["hits"]} == {"f2", "f3"}
+        ties = _run(b, {"q": ""})["facets"]["official"]          # all count 1 or 2: ties by value
+        assert [(v["value"], v["count"]) for v in ties] == [
+            ("Kim Mahn-je", 2), ("Arzte Bund", 1), ("Kim Mahn-Je", 1), ("Ronnie De Mel", 1),
+            ("Ronnie de Mel", 1), ("Ärzte Bund", 1)]
+        hit = b.engine.article("f1")
+        assert (hit.source, hit.countries, hit.story) == ("Harbor Gazette", ["KR"], "f1")
+    finally:
+        a.engine.close()
+        b.engine.close()
+
+
+def test_term_keys_and_exact_values_round_trip():
+    """The encodings are injective and use only what Typesense keeps as it is."""
+    import re
+    from indexer.engine import typesense_query as tq
+    terms = ["texaco", "texaco*", "1.1", "11", "zone", "z", "zz", "café", "cafe", "a_b", "x\u4e2dy"]
+    keys = [tq.term_key(t) for t in terms]
+    assert len(set(keys)) == len(terms)
+    assert all(re.fullmatch(r"[a-z0-9]+", k) for k in keys)
+    assert [tq.term_of(k) for k in keys] == terms
+    values = ["Kim Mahn-Je", "Kim Mahn-je", "Ärzte", "Arzte", "REUTERS", "Reuters", "a,b"]
+    assert len({tq.exact(v) for v in values}) == len(values)
+    assert all(re.fullmatch(r"[0-9a-f]+", tq.exact(v)) for v in values)
+    assert [tq.unexact(tq.exact(v)) for v in values] == values

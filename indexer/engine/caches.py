@@ -177,7 +177,9 @@ class Facet:
     indices: np.ndarray
 
     def count(self, matches: np.ndarray, limit: int | None) -> list[tuple[str, int]]:
-        """``(value, count)`` over the docnums ``matches``, most frequent first, then by value."""
+        """``(value, count)`` over the docnums ``matches`` in :func:`.types.facet_order`
+        (most frequent first, then by value): ``values`` are in Python string order, so
+        the ordinal breaks ties as the value does."""
         if not len(matches) or not self.values:
             return []
         starts, ends = self.indptr[matches], self.indptr[matches + 1]

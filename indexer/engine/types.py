@@ -16,6 +16,14 @@ from ..query import Node
 FACETS = ("country", "official", "source")   # the facet fields, in display order
 
 
+def facet_order(pairs, limit: int | None = None) -> list[tuple[str, int]]:
+    """Facet ``(value, count)`` pairs in the one order every backend answers with: most
+    frequent first, ties by value (Python's string order: by code point, so "B" < "a" <
+    "b" < "É"); the first ``limit`` (None: all)."""
+    ordered = sorted(pairs, key=lambda vn: (-vn[1], vn[0]))
+    return ordered if limit is None else ordered[:limit]
+
+
 @dataclass(frozen=True)
 class EngineQuery:
     """One search, as a backend sees it.

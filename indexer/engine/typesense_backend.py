@@ -39,7 +39,7 @@ from . import typesense_query as tq
 from . import typesense_rank as rank
 from .snippets import SNIPPET_CHARS, snippet
 from .speller import RARE, closest, corrected, query_words, spell_words
-from .types import FACETS, DayCounts, EngineHit, EngineQuery, EngineResult, WriteReport
+from .types import FACETS, DayCounts, EngineHit, EngineQuery, EngineResult, WriteReport, facet_order
 
 UNDATED = 2 ** 62                # sorts after every date, as Whoosh's column does
 EXACT = 1000                     # tiers up to this many matches are scored in full
@@ -70,29 +70,36 @@ def schema(name: str) -> dict:
         f("spell_words", "string[]", optional=True),
         f("title", "string", **stored), f("body", "string", **stored), f("url", "string", **stored),
         f("officials_json", "string", **stored),
-        f("story", "string", optional=True)]}  # its story (indexer/dedup.py), for collapsing
+        f("story", "string", optional=True),  # its story (indexer/dedup.py), for collapsing
+        f("encoding", "int32", optional=True)]}  # ENCODING: how terms and values are stored
+
+
+ENCODING = 2  # 2: terms as tq.term_key, ids and facet values as tq.exact (1: as they were)
 
 
 def to_document(article: Article, seq: int) -> dict:
-    title, body = tq.analyze(article.title), tq.analyze(article.body)
+    key, exact = tq.term_key, tq.exact
+    title = [key(t) for t in tq.analyze(article.title)]
+    body = [key(t) for t in tq.analyze(article.body)]
     published = article.published
     if published is not None and published.tzinfo is None:
         published = published.replace(tzinfo=timezone.utc)
     return {
-        "id": article.id, "aid": article.id, "content_hash": article.index_hash, "seq": seq,
+        "id": article.id, "aid": exact(article.id), "content_hash": article.index_hash, "seq": seq,
         "title_terms": sorted(set(title)), "body_terms": sorted(set(body)),
         "title_text": " ".join(title), "body_text": " ".join(body),
         "title_len": len(title), "body_len": len(body),
         "spell_words": spell_words(article.title),
-        "source": article.source, "countries": list(article.countries),
-        "officials": [o.name.replace(",", " ") for o in article.officials],
-        "official_info": [f"{o.name}|{o.role}|{o.country}".replace(",", " ") for o in article.officials],
+        "source": exact(article.source), "countries": [exact(c) for c in article.countries],
+        "officials": [exact(o.name.replace(",", " ")) for o in article.officials],
+        "official_info": [exact(f"{o.name}|{o.role}|{o.country}".replace(",", " "))
+                          for o in article.officials],
         "published": int(published.timestamp()) if published else UNDATED,
         "dated": published is not None,
         "day": published.astimezone(timezone.utc).strftime("%Y-%m-%d") if published else "",
         "title": article.title, "body": article.body, "url": article.url,
         "officials_json": json.dumps([o.to_json() for o in article.officials]),
-        "story": article.story or article.id,
+        "story": exact(article.story or article.id), "encoding": ENCODING,
     }
 
 
@@ -266,9 +273,11 @@ class TypesenseBackend:
                 return
             time.sleep(0.05)
 
-    def _has_stories(self, collection: str) -> bool:
+    def _current(self, collection: str) -> bool:
+        """Whether ``collection`` stores terms and values as this code reads them (one
+        built before stories or before ENCODING is rebuilt by ``update``)."""
         info = self._call("read the schema", self.client.collections[collection].retrieve)
-        return any(f["name"] == "story" for f in info.get("fields", []))
+        return {"story", "encoding"} <= {f["name"] for f in info.get("fields", [])}
 
     def indexed_hashes(self, collection: str) -> dict[str, str]:
         raw = self._call("export", self.client.collections[collection].documents.export,
@@ -279,7 +288,7 @@ class TypesenseBackend:
                fetch: Callable[[Iterable[str]], Iterable[Article]]) -> WriteReport:
         """Upsert new and changed articles (by content hash), delete the gone ones."""
         name = self._collection()
-        if name is None or not self._has_stories(name):  # none, or made before stories
+        if name is None or not self._current(name):  # none, or made by an older schema
             return self.build(fetch(list(hashes)))
         have = self.indexed_hashes(name)
         new = [i for i in hashes if i not in have]
@@ -290,7 +299,7 @@ class TypesenseBackend:
         docs = self.client.collections[name].documents
         for i in range(0, len(gone), BATCH):
             self._call("delete documents", docs.delete,
-                       {"filter_by": tq.one_of("aid", gone[i:i + BATCH])})
+                       {"filter_by": tq.ids_filter(gone[i:i + BATCH])})
         self._replicated(name, len(hashes))
         self._info = None
         return WriteReport(generation=name, added=len(new), updated=len(changed), deleted=len(gone))
@@ -317,7 +326,7 @@ class TypesenseBackend:
             if other:
                 base = tq.both(base, tq._join("||", other))
             base = tq.both(base, *(tq.render(x, ids, negate=True) for x in tq.excluded(tree)))
-        chosen = {n: tq.one_of(FIELD[n], v) for n, v in r.filters.items() if v}
+        chosen = {n: tq.one_of(FIELD[n], [tq.exact(x) for x in v]) for n, v in r.filters.items() if v}
         dates = ""
         if r.date_from or r.date_to:
             dates = tq.both("dated:=true",
@@ -399,25 +408,25 @@ class TypesenseBackend:
         every = {d["id"] for d in self._all(strict, "id")} if strict is not None else None
         groups: dict[str, list[dict]] = {}
         for d in docs:
-            groups.setdefault(d.get("story") or d["id"], []).append(d)
+            groups.setdefault(d.get("story") or d["id"], []).append(d)  # (hex: only compared)
         copies, hidden = {}, []
         for group in groups.values():
             group.sort(key=lambda d: (d["published"], d["seq"]))
             first = min(group, key=lambda d: every is not None and d["id"] not in every)
             copies[first["id"]] = [d["id"] for d in group if d is not first]
             hidden += copies[first["id"]]
-        return len(groups), copies, tq.one_of("aid", hidden, negate=True)
+        return len(groups), copies, tq.ids_filter(hidden, negate=True)
 
     def _with_copies(self, hits: list[EngineHit], copies: dict) -> None:
         """Each collapsed hit's versions and copies (at most ``MAX_COPIES`` listed)."""
         want = [c for h in hits for c in copies.get(h.id, [])[:querying.MAX_COPIES]]
-        found = {d["id"]: d for d in self._all(tq.one_of("aid", want),
+        found = {d["id"]: d for d in self._all(tq.ids_filter(want),
                                                "id,title,url,source,published,dated")} if want else {}
         for hit in hits:
             others = copies.get(hit.id, [])
             hit.versions = len(others) + 1
             hit.copies = [{"id": i, "title": found[i].get("title", ""), "url": found[i].get("url", ""),
-                           "source": found[i].get("source", ""),
+                           "source": tq.unexact(found[i].get("source", "")),
                            "published": (datetime.fromtimestamp(found[i]["published"], timezone.utc)
                                          if found[i].get("dated") else None)}
                           for i in others[:querying.MAX_COPIES] if i in found]
@@ -434,7 +443,7 @@ class TypesenseBackend:
             stems = {w: analyzed for w in todo if (analyzed := tq.analyze(w))}
             known.update({w: None for w in todo if w not in stems})
             pairs = [(w, s) for w, ss in stems.items() for s in dict.fromkeys(ss)]
-            found = self._multi([{"per_page": 0, "filter_by": tq.one_of("body_terms", [s])}
+            found = self._multi([{"per_page": 0, "filter_by": tq.one_of("body_terms", [tq.term_key(s)])}
                                  for _, s in pairs])
             for (w, _), r in zip(pairs, found):
                 known[w] = max(known.get(w) or 0, r["found"])
@@ -469,7 +478,8 @@ class TypesenseBackend:
         """Each phrase -> the ids of the live articles holding it in its field."""
         out = {}
         for ph in dict.fromkeys(found):
-            params = {"q": '"' + " ".join(ph.tokens) + '"', "query_by": f"{ph.field}_text", **SEARCH}
+            params = {"q": '"' + " ".join(map(tq.term_key, ph.tokens)) + '"',
+                      "query_by": f"{ph.field}_text", **SEARCH}
             first = self._multi([{**params, "include_fields": "id", "per_page": PAGE, "page": 1}])[0]
             ids = [h["document"]["id"] for h in first["hits"]]
             more = range(2, (first["found"] + PAGE - 1) // PAGE + 1)
@@ -485,7 +495,7 @@ class TypesenseBackend:
         searches = [{"per_page": 0, "facet_by": "title_len,body_len", "max_facet_values": 1}]
         for w in words:
             searches.append({"per_page": 0, "filter_by": tq._join("||", [
-                tq.one_of(f"{f}_terms", [w]) for f in fields.get(w, tq.TEXT_FIELDS)])})
+                tq.one_of(f"{f}_terms", [tq.term_key(w)]) for f in fields.get(w, tq.TEXT_FIELDS)])})
         found = self._multi(searches)
         stats = {c["field_name"]: c.get("stats", {}) for c in found[0].get("facet_counts", [])}
         average = {f: float(stats.get(f"{f}_len", {}).get("avg", 1) or 1) for f in tq.TEXT_FIELDS}
@@ -497,7 +507,7 @@ class TypesenseBackend:
         if count is not None and count <= EXACT:
             return [rank.Doc(d) for d in self._all(filter_by, want)]
         seen: dict[str, rank.Doc] = {}
-        searches = [{"q": w, "query_by": ",".join(f"{f}_text" for f in fields.get(w, tq.TEXT_FIELDS)),
+        searches = [{"q": tq.term_key(w), "query_by": ",".join(f"{f}_text" for f in fields.get(w, tq.TEXT_FIELDS)),
                      **SEARCH, "filter_by": filter_by, "include_fields": want, "per_page": PER_WORD,
                      "sort_by": "_text_match:desc,body_len:asc"} for w in sorted(weights)[:16]]
         for r in self._multi([{k: v for k, v in s.items() if v != ""} for s in searches]):
@@ -526,13 +536,13 @@ class TypesenseBackend:
         return ranked
 
     def _texts(self, ids: list[str], chars: int) -> dict[str, str]:
-        docs = self._all(tq.one_of("aid", ids), "id,title,body")
+        docs = self._all(tq.ids_filter(ids), "id,title,body")
         return {d["id"]: f"{d.get('title', '')} {d.get('body', '')[:chars]}" for d in docs}
 
     def _hits(self, page: list[tuple[str, float | None]], terms: set[str]) -> list[EngineHit]:
         if not page:
             return []
-        docs = {d["id"]: d for d in self._all(tq.one_of("aid", [i for i, _ in page]),
+        docs = {d["id"]: d for d in self._all(tq.ids_filter([i for i, _ in page]),
                                              "id,title,body,url,source,published,dated,countries,officials_json,story")}
         return [_hit(docs[i], s, terms) for i, s in page if i in docs]
 
@@ -542,11 +552,11 @@ class TypesenseBackend:
 
     def more_like(self, article_id: str, top: int = 5) -> list[EngineHit]:
         """The article's 12 most telling body words (tf-idf), OR-ed, ranked by BM25F."""
-        docs = self._all(tq.one_of("aid", [article_id]), "id,body_text,story")
+        docs = self._all(tq.ids_filter([article_id]), "id,body_text,story")
         if not docs:
             return []
-        own = docs[0].get("story") or article_id
-        tf = rank.Counter(docs[0].get("body_text", "").split())
+        own = tq.unexact(docs[0]["story"]) if docs[0].get("story") else article_id
+        tf = rank.terms(docs[0].get("body_text", ""))
         df, n_docs, _ = self._stats(tf, {})
         key = sorted(tf, key=lambda w: (-tf[w] * math_log(n_docs, df.get(w, 1)), w))[:12]
         if not key:
@@ -554,8 +564,9 @@ class TypesenseBackend:
         weights = {w: 1.0 for w in key}
         fields = {w: ("body",) for w in key}
         ranked = self._ranker(weights, fields, False)
-        filter_by = tq.both(tq.one_of("body_terms", key), tq.one_of("aid", [article_id], negate=True),
-                            tq.one_of("story", [own], negate=True))  # never a copy of it
+        filter_by = tq.both(tq.one_of("body_terms", map(tq.term_key, key)),
+                            tq.ids_filter([article_id], negate=True),
+                            tq.ids_filter([own], negate=True, field="story"))  # never a copy of it
         hits, seen = [], set()
         for hit in self._hits([(d["id"], s) for d, s in ranked(filter_by, top * 4)], set()):
             if hit.story not in seen:      # one article per story
@@ -615,12 +626,12 @@ def math_log(n_docs: int, df: int) -> float:
 
 
 def _facet(result: dict, field: str, limit: int | None) -> list[tuple[str, int]]:
-    """One facet's (value, count), most frequent first, then by value (the embedded order)."""
+    """One facet's (value, count), decoded, in :func:`facet_order` (the embedded one)."""
     for c in result.get("facet_counts", []):
         if c["field_name"] == field:
-            pairs = sorted(((v["value"], v["count"]) for v in c["counts"] if v["value"] != ""),
-                           key=lambda vn: (-vn[1], vn[0]))
-            return pairs if limit is None else pairs[:limit]
+            decode = (lambda v: v) if field == "day" else tq.unexact
+            return facet_order(((decode(v["value"]), v["count"]) for v in c["counts"]
+                                if v["value"] != ""), limit)
     return []
 
 
@@ -639,11 +650,11 @@ def _hit(doc: dict, score: float | None, terms: set[str]) -> EngineHit:
     published = (datetime.fromtimestamp(doc["published"], timezone.utc)
                  if doc.get("dated") else None)
     return EngineHit(id=doc["id"], title=doc.get("title", ""), url=doc.get("url", ""),
-                     source=doc.get("source", ""), published=published,
-                     countries=list(doc.get("countries", [])),
+                     source=tq.unexact(doc.get("source", "")), published=published,
+                     countries=[tq.unexact(c) for c in doc.get("countries", [])],
                      officials=json.loads(doc.get("officials_json") or "[]"),
                      score=round(score, 3) if score is not None else None, snippet=text,
-                     story=doc.get("story") or doc["id"])
+                     story=tq.unexact(doc["story"]) if doc.get("story") else doc["id"])
 
 
 def open_typesense(spec: str, data) -> TypesenseBackend:

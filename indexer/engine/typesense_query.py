@@ -16,6 +16,16 @@ The tree is first shaped exactly as :mod:`.translate` shapes the Whoosh query
 (stop words dropped, a multi-token word AND-ed, only-exclusion groups dropped),
 so the strict matches, the "every article with any of the words" relaxation and
 the exclusions are the embedded engine's, term for term.
+
+**Exact values.**  Typesense compares strings in filters and facets after its own
+normalisation: case folded, accents dropped, punctuation and symbols removed, so
+``texaco*`` matches ``texaco``, ``1.1`` matches ``11``, and ``Kim Mahn-Je`` and
+``Kim Mahn-je`` are one facet value.  Whoosh compares the bytes.  So nothing is
+left to that normalisation: every term is stored and asked for as
+:func:`term_key` (lower-case ASCII letters and digits only, injective), and every
+ID-like or facet value (article and story ids, source, countries, officials) as
+:func:`exact` (its UTF-8 in hex); facet values are decoded on the way back
+(:func:`unexact`).  Both engines then match and count the same strings.
 """
 from __future__ import annotations
 
@@ -27,6 +37,34 @@ from .analysis import stemmed_positions
 
 TEXT_FIELDS = ("title", "body")
 _WILDCARDS = re.compile(r"[*?]")
+_PLAIN = re.compile(r"[a-y0-9]+")
+_ESCAPE = re.compile(r"[^a-y0-9]")
+_ESCAPED = re.compile(r"z(z|[0-9a-f]+z)")
+
+
+def term_key(term: str) -> str:
+    """``term`` in letters Typesense keeps as they are: a-y and 0-9 stay, ``z`` is
+    ``zz``, any other character ``z<hex code point>z`` (``1.1`` -> ``1z2ez1``)."""
+    if _PLAIN.fullmatch(term):
+        return term
+    return _ESCAPE.sub(lambda m: "zz" if m.group() == "z" else f"z{ord(m.group()):x}z", term)
+
+
+def term_of(key: str) -> str:
+    """The term a :func:`term_key` stands for."""
+    if "z" not in key:
+        return key
+    return _ESCAPED.sub(lambda m: "z" if m.group(1) == "z" else chr(int(m.group(1)[:-1], 16)), key)
+
+
+def exact(value: str) -> str:
+    """An ID or facet value as Typesense cannot fold it: its UTF-8 in hex."""
+    return value.encode("utf-8", "surrogatepass").hex()
+
+
+def unexact(value: str) -> str:
+    """The value :func:`exact` encoded."""
+    return bytes.fromhex(value).decode("utf-8", "surrogatepass")
 
 
 def analyze(text: str) -> list[str]:
@@ -186,14 +224,20 @@ def one_of(field: str, values, negate: bool = False) -> str:
     return f"{field}:{'!=' if negate else '='}[{','.join(value(v) for v in values)}]"
 
 
+def ids_filter(ids, negate: bool = False, field: str = "aid") -> str:
+    """Articles (``field`` "story": of stories) with one of ``ids``, or, negated, none."""
+    return one_of(field, [exact(i) for i in ids], negate)
+
+
 def render(node, phrase_ids: dict, negate: bool = False) -> str:
     """``node`` as a filter_by expression ('' = everything); ``phrase_ids`` maps each
     Phrase to the article ids holding it; ``negate`` renders NOT node."""
     if isinstance(node, Term):
-        return one_of("source" if node.field == "source" else f"{node.field}_terms",
-                      [node.text], negate)
+        if node.field == "source":
+            return one_of("source", [exact(node.text)], negate)
+        return one_of(f"{node.field}_terms", [term_key(node.text)], negate)
     if isinstance(node, Phrase):
-        return one_of("aid", phrase_ids[node], negate)
+        return ids_filter(phrase_ids[node], negate)
     if isinstance(node, Not):
         return render(node.child, phrase_ids, not negate)
     if isinstance(node, AndNot):

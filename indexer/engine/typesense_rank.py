@@ -14,14 +14,27 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
 from . import querying
-from .typesense_query import TEXT_FIELDS, analyze
+from .typesense_query import TEXT_FIELDS, analyze, term_of
 
 
 # the embedded engine's own: how often each word was typed (and where it is searched),
 # and the saturation of repeated query words
 query_words = querying._query_words
 saturated = querying._saturated
+
+
+def terms(text: str) -> Counter:
+    """Each term's frequency in a stored ``*_text`` (its :func:`term_key` s, decoded)."""
+    return Counter({term_of(k): n for k, n in Counter(text.split()).items()})
+
+
+def stored_length(n: int) -> int:
+    """A field length as the embedded index keeps it: in one byte, so rounded
+    (Whoosh's length_to_byte / byte_to_length); BM25F normalises by this one."""
+    return byte_to_length(length_to_byte(n))
 
 
 class Doc:
@@ -32,8 +45,8 @@ class Doc:
     def __init__(self, raw: dict):
         self.id = raw["id"]
         self.seq = raw.get("seq", 0)
-        self.tf = {f: Counter(raw.get(f"{f}_text", "").split()) for f in TEXT_FIELDS}
-        self.length = {f: sum(self.tf[f].values()) for f in TEXT_FIELDS}
+        self.tf = {f: terms(raw.get(f"{f}_text", "")) for f in TEXT_FIELDS}
+        self.length = {f: stored_length(sum(self.tf[f].values())) for f in TEXT_FIELDS}
 
 
 def scores(docs: list[Doc], weights: dict[str, float], fields: dict[str, tuple[str, ...]],
