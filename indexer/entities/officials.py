@@ -194,6 +194,57 @@ def name_key(name: str) -> str:
     return " ".join(s.split())
 
 
+_PARTICLES = frozenset(_PARTICLE[3:-1].split("|"))
+_CAMEL = re.compile(rf"[{_LO}][{_UP}]")
+
+
+def canonical_case(name: str) -> str:
+    """One spelling of a name whatever the article's casing: "Kim Mahn-Je" and "Kim
+    Mahn-je" -> "Kim Mahn-je", "Ronnie De Mel" and "Ronnie de Mel" -> "Ronnie de Mel".
+
+    Decided by the name's letters alone (the same for any casing of them), word by word:
+    a particle inside the name lower case ("de", "van", "bin"); a word capitalised, and
+    each part after a hyphen too ("Jean-Bernard", "Buchanan-Smith"), except "al-"/"el-"
+    ("al-Sabah") and the second syllable of an East Asian given name: a two-word name of
+    a surname of up to five letters and a given name of two syllables of up to five
+    letters each ("Chun Doo-hwan", "Kim Il-sung", "Wang Chien-shien"); "O'" and "Mc"
+    take a capital after them ("O'Brien", "McCain"), "d'" is lower case inside a name.
+    One exception, as written: a capital inside a word after a lower-case letter is part
+    of the name's spelling, not of the article's casing ("MacSharry", "DiBona")."""
+    words = name.split()
+    out = []
+    for i, word in enumerate(words):
+        low = word.lower()
+        if 0 < i < len(words) - 1 and low in _PARTICLES:
+            out.append(low)
+            continue
+        parts = word.split("-")
+        syllables = (len(words) == 2 and i == 1 and len(parts) == 2 and len(words[0]) <= 5
+                     and all(len(p) <= 5 for p in parts) and parts[0].lower() not in ("al", "el"))
+        spelled = []
+        for j, part in enumerate(parts):
+            if j < len(parts) - 1 and part.lower() in ("al", "el"):
+                spelled.append(part.lower())
+            elif j and syllables:
+                spelled.append(part.lower())
+            else:
+                spelled.append(_capitalised(part, inside=i > 0 or j > 0))
+        out.append("-".join(spelled))
+    return " ".join(out)
+
+
+def _capitalised(part: str, inside: bool) -> str:
+    low = part.lower()
+    if len(low) > 2 and low[1] in "'\u2019" and low[0] in "od":  # O'Brien, d'Estaing
+        head = "O" if low[0] == "o" else ("d" if inside else "D")
+        return head + low[1] + _capitalised(part[2:], True)
+    if _CAMEL.search(part):
+        return part[:1].upper() + part[1:]
+    if low.startswith("mc") and len(low) > 2:
+        return "Mc" + low[2].upper() + low[3:]
+    return low[:1].upper() + low[1:]
+
+
 _HEADS = {"Minister", "Secretary", "Commissioner", "Undersecretary"}
 
 
@@ -608,6 +659,7 @@ def _merge(raw, text: str, mentions, main_country: str, line_country: str,
     full_names = [r[2] for r in raw if " " in r[2]]
     people: dict[str, Found] = {}
     known_of: dict[str, dict] = {}
+    written: dict[str, set[str]] = {}   # each person's names as the article spells them
     for start, end, name, role, country in raw:
         d = _dated_person(name, when, year) if (when or year) and " " in name else None
         if d is None and " " not in name and not any(
@@ -620,6 +672,9 @@ def _merge(raw, text: str, mentions, main_country: str, line_country: str,
             canon = canon["name"]
         elif " " not in canon:
             continue
+        elif not d:  # a name of the text, not of the tables: one spelling, any casing
+            canon = canonical_case(canon)
+        written.setdefault(canon, set()).add(name)
         f = people.setdefault(canon, Found(canon, "", ""))
         f.role = f.role or role
         f.country = f.country or country
@@ -627,7 +682,8 @@ def _merge(raw, text: str, mentions, main_country: str, line_country: str,
             f.evidence.append([start, end, text[start:end]])
 
     # later mentions by surname ("Austin", "Gallant") of people found in full
-    surnames = {surname(n): n for n in people if " " in n}
+    surnames = {surname(w): n for n in people if " " in n for w in sorted(written[n] | {n})
+                if " " in w}
     if surnames:
         rx = re.compile(rf"(?<![\w-])(?:{_alt(surnames)})(?![\w-])")
         for m in rx.finditer(text):
