@@ -66,6 +66,24 @@ def padded(value: str, n: int, length: int) -> str:
     return (stem + "x" * MAX_VALUE_CHARS)[:max(min(length, MAX_VALUE_CHARS), len(str(n)))]
 
 
+def country_names() -> list[str]:
+    """Country names newsdesk resolves (``country=Saudi Arabia``), longest first, that
+    fit one share of ``MAX_FILTER_CHARS``."""
+    import pycountry
+
+    from indexer import resolve
+    from indexer.errors import BadRequest
+
+    def resolves(name: str) -> bool:
+        try:
+            return bool(resolve.country(name))
+        except BadRequest:
+            return False
+    share = MAX_FILTER_CHARS // (3 * MAX_FACET_VALUES)
+    return sorted((c.name for c in pycountry.countries
+                   if len(c.name) <= share and resolves(c.name)), key=lambda n: (-len(n), n))
+
+
 def hostile_params(client) -> list[tuple[str, str]]:
     """The worst request the caps allow, from the corpus's own words and facet values."""
     words: list[str] = []
@@ -84,8 +102,12 @@ def hostile_params(client) -> list[tuple[str, str]]:
             for name in ("country", "official", "source")}
     budget = MAX_FILTER_CHARS - sum(len(v) for values in real.values() for v in values)
     fillers = 3 * MAX_FACET_VALUES - sum(len(values) for values in real.values())
+    names = country_names()
     for name, values in real.items():  # the values share what MAX_FILTER_CHARS leaves
         pairs += [(name, v) for v in values]
+        if name == "country":  # a country must be one (else a 400): the longest names
+            pairs += [(name, n) for n in names[:MAX_FACET_VALUES - len(values)]]
+            continue
         pairs += [(name, padded(name, i, budget // fillers))
                   for i in range(MAX_FACET_VALUES - len(values))]
     pairs += [("from", "1987-01-01"), ("to", "2030-12-31"), ("sort", "relevance"),

@@ -43,6 +43,8 @@ MAX_FACET_VALUES = 50    # values of one facet filter (country, official, source
 MAX_VALUE_CHARS = 200    # one facet value
 MAX_FILTER_CHARS = 2000  # all facet values together (every page link repeats them)
 MAX_PARAMS = 200         # parameters in all, known or not, empty or repeated
+MISSING_CHECKED = 16     # distinct words checked one by one for "not found" (a pasted
+                         # paragraph of 500 words would cost 500 searches)
 
 
 def _raw_values(params: Mapping, key: str) -> list:
@@ -358,12 +360,15 @@ class SearchService:
         """The query's words that no article (given the same filters and dates) contains.
 
         One small count per distinct word (a single hit, one facet value, no
-        timeline); only asked when the result is relaxed, to say why.
+        timeline); only asked when the result is relaxed, to say why, and only of
+        the first ``MISSING_CHECKED`` distinct words.
         """
         missing, seen = [], set()
         for word in query_words(req.query):
             if word.lower() in seen:
                 continue
+            if len(seen) >= MISSING_CHECKED:
+                break
             seen.add(word.lower())
             try:
                 found = self.engine.search(EngineQuery(

@@ -2,6 +2,7 @@
 import pytest
 
 from indexer import BadRequest, SearchRequest
+from indexer.search import MISSING_CHECKED
 
 
 def search(service, **params):
@@ -227,6 +228,15 @@ def test_as_typed_searches_the_words_as_typed(oil):
     result = search(oil, q="petrolium exports", as_typed="1")
     assert result.corrected_from is None and result.suggestion == "petroleum exports"
     assert result.all_words == 0 and result.missing_words == ["petrolium"]
+
+
+def test_not_found_words_are_checked_for_the_first_sixteen_distinct_words(oil):
+    """A pasted paragraph must not cost a search per word: only the first
+    MISSING_CHECKED distinct words are looked up one by one."""
+    nonsense = [f"zq{chr(97 + n)}{chr(97 + n)}x" for n in range(20)]
+    result = search(oil, q=" ".join(["petroleum", *nonsense]), as_typed="1")
+    assert result.total > 0
+    assert result.missing_words == nonsense[:MISSING_CHECKED - 1]
 
 
 def test_a_correction_that_finds_little_more_is_only_suggested(service):
