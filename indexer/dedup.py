@@ -20,7 +20,7 @@ The result lives in the store's file, table ``stories`` (id, content hash, story
 signature): ``assign`` reads it, signs only the articles that are new or whose
 content changed, and drops the rows of deleted ones; with nothing new it does no
 MinHash work at all.  Order is deterministic: new articles are taken by
-(published, id), undated last, so the earliest article of a story names it, and
+(published, id), undated last (and copies only of undated ones), so the earliest article of a story names it, and
 the same store gives the same stories on every machine (the hash is sha1, not
 Python's salted ``hash``).
 
@@ -30,9 +30,10 @@ they stay stories of their own.
 """
 from __future__ import annotations
 
+import heapq
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -110,14 +111,22 @@ class Assigned:
 
 
 def _order(article: Article) -> tuple:
-    published = article.published or _LATEST
+    return _order_key(article.published, article.id)
+
+
+def _order_key(published: datetime | None, article_id: str) -> tuple:
+    """Earliest first, undated last, then by id: the order new articles are matched in."""
+    published = published or _LATEST
     if published.tzinfo is None:
         published = published.replace(tzinfo=timezone.utc)
-    return (published, article.id)
+    return (published, article_id)
 
 
 def _timestamp(article: Article) -> float | None:
-    published = article.published
+    return _stamp(article.published)
+
+
+def _stamp(published: datetime | None) -> float | None:
     if published is None:
         return None
     if published.tzinfo is None:
@@ -126,8 +135,10 @@ def _timestamp(article: Article) -> float | None:
 
 
 def _near(a: float | None, b: float | None) -> bool:
-    """Published within ``WINDOW`` of each other (an undated article may be a copy of any)."""
-    return a is None or b is None or abs(a - b) <= WINDOW.total_seconds()
+    """Published within ``WINDOW`` of each other, or both undated."""
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= WINDOW.total_seconds()
 
 
 class Stories:
@@ -141,7 +152,8 @@ class Stories:
         """``{article id: story id}`` for every assigned article."""
         return dict(self.db.execute("SELECT id, story FROM stories"))
 
-    def assign(self, hashes: dict[str, str], fetch, *, again: bool = False) -> Assigned:
+    def assign(self, hashes: dict[str, str], fetch, *, again: bool = False,
+               published: Mapping[str, datetime | None] | None = None) -> Assigned:
         """Give every article in ``hashes`` (``{id: content_hash}``, the store's) a story.
 
         ``fetch(ids)`` yields those Articles.  Articles already assigned at the
@@ -149,14 +161,16 @@ class Stories:
         matched against every other signed article, earliest first.  ``again``
         forgets every story first and detects them all anew (after the detector
         changed), in the same transaction: a failure keeps the old stories.
+        With ``published`` (``{id: date}``) the articles are fetched one by one in
+        that order, so only signatures stay in memory; without it, every new article
+        is read first and sorted (fine for a test or one import's worth).
         """
         report = Assigned()
-        rows = {i: (h, s, t, sig) for i, h, s, t, sig in self.db.execute(
-            "SELECT id, content_hash, story, published, signature FROM stories")}
+        rows = dict(self.db.execute("SELECT id, content_hash FROM stories"))
         if again:
-            rows = {i: ("", *rest) for i, rest in ((i, r[1:]) for i, r in rows.items())}
+            rows = dict.fromkeys(rows, "")
         gone = [i for i in rows if i not in hashes]
-        todo = [i for i, h in hashes.items() if i not in rows or rows[i][0] != h]
+        todo = [i for i, h in hashes.items() if rows.get(i) != h]
         report.removed = len(gone)
         if not todo and not gone:
             return report
@@ -166,43 +180,37 @@ class Stories:
                 self.db.execute("DELETE FROM stories")
             if not todo:
                 return report
-            fresh = set(todo)
-            keep = {i: r for i, r in rows.items() if i in hashes and i not in fresh}
-            lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-            signatures: dict[str, np.ndarray] = {}
-            when: dict[str, float | None] = {}
-            story: dict[str, str] = {}
-            labels: set[str] = set()
-            for i, (_, s, t, blob) in keep.items():
-                story[i], when[i] = s, t
-                labels.add(s)
-                if blob is not None:
-                    signatures[i] = np.frombuffer(blob, dtype=np.uint32)
-                    lsh.insert(i, _lean(signatures[i]))
+            self.db.executemany("DELETE FROM stories WHERE id = ?", [(i,) for i in todo])
+            if published is None:
+                articles = sorted(fetch(todo), key=_order)
+                times = [_timestamp(a) for a in articles]
+                incoming = iter(articles)
+            else:
+                order = sorted(todo, key=lambda i: _order_key(published.get(i), i))
+                times = [_stamp(published.get(i)) for i in order]
+                incoming = fetch(order)
+            window = _Window(self.db, times)
             grams = _Shingled(fetch)
-            for article in sorted(fetch(todo), key=_order):
+            for article in incoming:
                 sig = signature(article.title, article.body)
                 t = _timestamp(article)
                 best = None
                 if sig is not None:
                     grams.keep(article)
-                    scored = [(similarity(sig, signatures[c]), c) for c in lsh.query(_lean(sig))
-                              if _near(t, when[c])]
-                    scored = [(j, story[c]) for j, c in scored if j >= THRESHOLD or (
+                    scored = [(similarity(sig, csig), c, cstory)
+                              for c, csig, cstory in window.candidates(sig, t)]
+                    scored = [(j, cstory) for j, c, cstory in scored if j >= THRESHOLD or (
                         j >= CONTAINED_FLOOR and grams.contained(article, c) >= CONTAINED)]
                     if scored:
                         best = min(scored, key=lambda js: (-js[0], js[1]))[1]
                 if best is None:
-                    label = article.id if article.id not in labels else \
+                    label = article.id if not self._taken(article.id) else \
                         f"{article.id}#{article.content_hash[:8]}"
                 else:
                     label = best
                     report.joined += 1
-                story[article.id], when[article.id] = label, t
-                labels.add(label)
                 if sig is not None:
-                    signatures[article.id] = sig
-                    lsh.insert(article.id, _lean(sig))
+                    window.add(article.id, sig, label, t)
                 self.db.execute(
                     "INSERT OR REPLACE INTO stories (id, content_hash, story, published, "
                     "signature) VALUES (?, ?, ?, ?, ?)",
@@ -210,6 +218,80 @@ class Stories:
                      sig.tobytes() if sig is not None else None))
                 report.signed += 1
         return report
+
+    def _taken(self, label: str) -> bool:
+        """Is ``label`` already some story's name?"""
+        return self.db.execute("SELECT 1 FROM stories WHERE story = ? LIMIT 1",
+                               (label,)).fetchone() is not None
+
+
+class _Window:
+    """The signed articles a new one may be a copy of, in bounded memory.
+
+    New articles come earliest first.  Dated candidates live in an LSH holding only
+    those published within ``WINDOW`` of the article at hand: stored ones are read
+    from the table (by ``published``, a page at a time) as time reaches them, and
+    every entry is dropped once it falls behind.  Undated articles are copies only of
+    undated ones, kept in a second LSH.  So memory follows the articles of a few
+    days, not the archive.
+    """
+
+    PAGE = 1000
+
+    def __init__(self, db: sqlite3.Connection, times: list[float | None]):
+        self.db = db
+        self.dated = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+        self.undated = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+        self.entries: dict[str, tuple[np.ndarray, str, float | None]] = {}
+        self.behind: list[tuple[float, str]] = []  # heap of (published, id), dated entries
+        dated = [t for t in times if t is not None]
+        span = WINDOW.total_seconds()
+        self.until = dated[-1] + span if dated else None  # stored rows read up to here
+        self.cursor = (dated[0] - span, "") if dated else None  # keyset: (published, id)
+        if len(dated) < len(times):
+            for i, story, blob in db.execute(
+                    "SELECT id, story, signature FROM stories "
+                    "WHERE published IS NULL AND signature IS NOT NULL"):
+                self.add(i, np.frombuffer(blob, dtype=np.uint32), story, None)
+
+    def add(self, article_id: str, sig: np.ndarray, story: str, t: float | None) -> None:
+        self.entries[article_id] = (sig, story, t)
+        (self.undated if t is None else self.dated).insert(article_id, _lean(sig))
+        if t is not None:
+            heapq.heappush(self.behind, (t, article_id))
+
+    def candidates(self, sig: np.ndarray, t: float | None):
+        """``(id, signature, story)`` of the candidates LSH proposes within the window."""
+        if t is None:
+            found = self.undated.query(_lean(sig))
+        else:
+            self._advance(t)
+            found = self.dated.query(_lean(sig))
+        for c in found:
+            csig, story, ct = self.entries[c]
+            if _near(t, ct):
+                yield c, csig, story
+
+    def _advance(self, t: float) -> None:
+        span = WINDOW.total_seconds()
+        while self.behind and self.behind[0][0] < t - span:
+            _, gone = heapq.heappop(self.behind)
+            if gone in self.entries:
+                self.dated.remove(gone)
+                del self.entries[gone]
+        while self.cursor is not None and self.cursor[0] <= t + span:
+            rows = self.db.execute(
+                "SELECT id, story, published, signature FROM stories "
+                "WHERE signature IS NOT NULL AND (published, id) > (?, ?) AND published <= ? "
+                "ORDER BY published, id LIMIT ?", (*self.cursor, self.until, self.PAGE)
+            ).fetchall()
+            for i, story, when, blob in rows:
+                if i not in self.entries and when >= t - span:
+                    self.add(i, np.frombuffer(blob, dtype=np.uint32), story, when)
+            if len(rows) < self.PAGE:
+                self.cursor = None
+            else:
+                self.cursor = (rows[-1][2], rows[-1][0])
 
 
 class _Shingled:

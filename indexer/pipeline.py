@@ -75,7 +75,8 @@ def stories(store: Store, hashes: dict[str, str] | None = None, *,
     (indexer/dedup.py: near-duplicates share a story; the rest are their own);
     ``again`` detects every story anew."""
     table = Stories(store.db)
-    table.assign(store.hashes() if hashes is None else hashes, store.get_many, again=again)
+    table.assign(store.hashes() if hashes is None else hashes, store.get_many, again=again,
+                 published=store.published())
     found = table.all()
     return found
 

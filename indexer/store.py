@@ -10,6 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from .articles import Article, Official, parse_date
@@ -144,6 +145,10 @@ class Store:
     def hashes(self) -> dict[str, str]:
         """``{id: content_hash}`` for every article: what the incremental indexer diffs."""
         return dict(self.db.execute("SELECT id, content_hash FROM articles"))
+
+    def published(self) -> dict[str, datetime | None]:
+        """``{id: published}`` for every article, bodies unread (what orders stories)."""
+        return {i: parse_date(p) for i, p in self.db.execute("SELECT id, published FROM articles")}
 
     def get_many(self, ids: Iterable[str]) -> Iterator[Article]:
         for article_id in ids:

@@ -127,6 +127,31 @@ def test_incremental_assignment_keeps_stories_and_signs_only_new_articles(tmp_pa
         assert table.all() == {"r2": "r1", "r4": "r4"}
 
 
+def test_incremental_assignment_reads_stored_rows_a_page_at_a_time(tmp_path, monkeypatch):
+    """Stored signatures come in pages as time reaches them; the stories are the same as
+    detecting everything at once, whatever the page size."""
+    monkeypatch.setattr(dedup._Window, "PAGE", 2)
+    rows = [wire(f"d{day}{n}", f"DAY {day} COPY {n}", body=f"{WIRE} Day {day}.",
+                 published=f"1987-06-{day:02d}T0{n}:00:00+00:00")
+            for day in (1, 5, 9, 13) for n in range(3)]
+    late = [wire(f"late{day}", f"LATE COPY {day}", body=f"{WIRE} Day {day}.",
+                 published=f"1987-06-{day:02d}T09:00:00+00:00") for day in (5, 13)]
+    with Store(tmp_path / "articles.sqlite") as store:
+        store.upsert(articles(rows))
+        table = dedup.Stories(store.db)
+        table.assign(store.hashes(), store.get_many, published=store.published())
+        store.upsert(articles(late))
+        table.assign(store.hashes(), store.get_many, published=store.published())
+        assert table.all() == dedup.detect(articles(rows + late))
+        assert table.all()["late5"] == "d50" and table.all()["late13"] == "d130"
+
+
+def test_undated_articles_are_copies_of_undated_ones_only():
+    rows = [wire("u1", "UNDATED", published=None), wire("u2", "UNDATED AGAIN", published=None),
+            wire("t1", "DATED")]
+    assert dedup.detect(articles(rows)) == {"t1": "t1", "u1": "u1", "u2": "u1"}
+
+
 def test_detecting_again_forgets_every_story_and_signs_all(tmp_path):
     with Store(tmp_path / "articles.sqlite") as store:
         store.upsert(articles(COPIES[:2] + COPIES[3:4]))
