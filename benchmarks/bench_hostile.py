@@ -28,6 +28,7 @@ import argparse
 import http.client
 import json
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -156,12 +157,19 @@ def http_get(conn: http.client.HTTPConnection, path: str) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    temp = Path(tempfile.mkdtemp(prefix="bench-hostile-"))
+    try:
+        return run(argv, temp)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def run(argv: list[str] | None, temp: Path) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30, help="timed requests each (30)")
     parser.add_argument("--workers", type=int, default=8, help="server threads (8)")
     args = parser.parse_args(argv)
 
-    temp = Path(tempfile.mkdtemp(prefix="bench-hostile-"))
     data = temp / "data"
     build(data)
     app = create_app({"DATA_DIR": str(data)})
