@@ -39,7 +39,6 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from .articles import Article
 
@@ -81,6 +80,8 @@ def signature(title: str, body: str) -> np.ndarray | None:
     grams = shingles(title, body)
     if len(grams) < MIN_SHINGLES:
         return None
+    from datasketch import MinHash  # here, not at the top: it imports scipy (0.4 s), which
+    # a search never needs
     mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
     mh.update_batch(list(grams))
     return mh.hashvalues.astype(np.uint32)
@@ -89,6 +90,7 @@ def signature(title: str, body: str) -> np.ndarray | None:
 @lru_cache(maxsize=1)
 def _permutations():
     """The seeded permutations, made once (MinHash draws them anew for every object)."""
+    from datasketch import MinHash
     return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
@@ -97,7 +99,8 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
 
-def _lean(sig: np.ndarray) -> LeanMinHash:
+def _lean(sig: np.ndarray):
+    from datasketch import LeanMinHash
     return LeanMinHash(seed=SEED, hashvalues=sig, scheme=SCHEME)
 
 
@@ -239,6 +242,7 @@ class _Window:
     PAGE = 1000
 
     def __init__(self, db: sqlite3.Connection, times: list[float | None]):
+        from datasketch import MinHashLSH
         self.db = db
         self.dated = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
         self.undated = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)

@@ -300,3 +300,16 @@ def test_crawl_progress_gives_pages_done_of_those_known_and_an_eta():
         {"fetched": 30, "failed": 0, "queued": 0, "rate": 2.0, "final": True})
     assert crawl_progress({"fetched": 1, "failed": 0, "queued": 9000, "rate": 1.0}).endswith(
         "ETA 2:30:00")
+
+
+def test_a_search_does_not_import_the_duplicate_detector():
+    """datasketch pulls in scipy (0.4 s, 50 MB): only index and reindex need it, so a
+    cold `newsdesk search` or `serve` must not pay for it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, indexer.cli, webapp; "
+            "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
