@@ -464,3 +464,19 @@ def test_a_city_that_beats_or_is_beaten_is_a_team_not_a_place():
     assert codes("Nelson's OT goal lifts Isles", body) == ("US",)
     # a city placed by the text still counts
     assert "CA" in codes("Snow", "Heavy snow fell in Montreal and Ottawa on Tuesday.")
+
+
+def test_the_only_country_a_medium_story_names_counts_once():
+    body = ("Layoffs will begin this week in the U.S., the company said in an email. "
+            + "Employees were told to expect notice. " * 60)
+    assert 1500 < len(body) <= 4000
+    assert codes("Layoffs to begin today", body) == ("US",)
+    # with a second country named once, neither is what the story is about
+    assert codes("Layoffs to begin today", body + " Its investor is Japanese.") == ()
+
+
+def test_demonyms_of_smaller_countries_and_racing_poles():
+    assert codes("Estonian and Latvian ministers meet Koreans") == ("EE", "KR", "LV")
+    assert codes("Rwandans vote", "Rwandans voted on Tuesday.") == ("RW",)
+    assert codes("NASCAR standings", "Pos. Driver Points Wins Poles Top 5\n1 Kyle Busch 5040 5 1 17") == ()
+    assert codes("Poles vote", "Poles voted on Sunday in a general election.") == ("PL",)

@@ -26,7 +26,8 @@ MIN_MENTIONS = 3
 SHARE = 0.2
 # A short story names its place once or twice (a dateline, "Columbus, Indiana", "Aberdeen,
 # Scotland"): up to SHORT characters of body, the most-mentioned country counts with one
-# mention; up to MEDIUM characters, with two.
+# mention; up to MEDIUM characters, with two, or with one when it is the only country the
+# story names at all ("layoffs will begin this week in the U.S.").
 SHORT = 1500
 MEDIUM = 4000
 
@@ -131,6 +132,8 @@ def _country_hits(mentions, title_len: int, line, body_len: int = 0,
     top = max((len(v) for v in counted.values()), default=0)
     tops = [c for c, v in counted.items() if len(v) == top]
     short_min = 1 if body_len <= SHORT else 2 if body_len <= MEDIUM else MIN_MENTIONS
+    if len(counted) == 1 and body_len <= MEDIUM:  # the only country the story names at all
+        short_min = 1
     hits = []
     for code, ms in by_code.items():
         n = len(counted[code])
