@@ -480,3 +480,13 @@ def test_demonyms_of_smaller_countries_and_racing_poles():
     assert codes("Rwandans vote", "Rwandans voted on Tuesday.") == ("RW",)
     assert codes("NASCAR standings", "Pos. Driver Points Wins Poles Top 5\n1 Kyle Busch 5040 5 1 17") == ()
     assert codes("Poles vote", "Poles voted on Sunday in a general election.") == ("PL",)
+
+
+def test_agency_heads_and_department_roles():
+    assert officials("Moon plan", "NASA Administrator Jim Bridenstine said on Tuesday the plan holds.",
+                     published="2019-11-19") == {("Jim Bridenstine", "NASA Administrator", "US")}
+    body = "Jane Roe, the acting director of the Department of Homeland Security, resigned."
+    assert officials("Resigns", body) == {("Jane Roe", "Homeland Security Department Acting Director", "US")}
+    # an agency acronym shared by several countries takes the story's country
+    body = "TOKYO, March 27 - EPA chief Tetsuo Kondo told a press conference the plan is early."
+    assert officials("Japan plan", body, year=1987) == {("Tetsuo Kondo", "EPA Chief", "JP")}

@@ -262,7 +262,10 @@ def canonical_role(role: str) -> str:
     role = " ".join(d["role_words"].get(w, w) for w in words[:-1]) + " " + d["role_head_words"].get(words[-1], words[-1])
     role = " ".join(d["portfolio_words"].get(w, w) if nxt in _HEADS else w
                     for w, nxt in zip(role.split(), role.split()[1:] + [""]))
-    m = re.fullmatch(r"(.+?) (Deputy|Assistant|Vice) (Minister|Secretary)", role)
+    # the head of a department or ministry is its secretary or minister: "Homeland Security
+    # Department Acting Secretary" -> "Acting Homeland Security Secretary"
+    role = re.sub(r"^(.+) (?:Department|Ministry) ((?:\w+ )?(?:Minister|Secretary))$", r"\1 \2", role)
+    m = re.fullmatch(r"(.+?) (Deputy|Assistant|Vice|Acting) (Minister|Secretary)", role)
     if m:
         role = f"{m.group(2)} {m.group(1)} {m.group(3)}"
     role = re.sub(r"^Vice (?=\w+ Minister$)", "Deputy ", role)
@@ -371,6 +374,13 @@ def surname(name: str) -> str:
         if re.fullmatch(_PARTICLE, t.lower()) and i < len(tokens) - 1:
             return " ".join(tokens[i:])
     return tokens[-1]
+
+
+def _inst_label(inst: str) -> str:
+    """An institution as it stands before a role: "Department of Homeland Security" ->
+    "Homeland Security Department", "Ministry of Health" -> "Health Ministry"."""
+    m = re.fullmatch(r"(Department|Ministry) of (?:the )?(.+)", inst)
+    return f"{m.group(2)} {m.group(1)}" if m else inst
 
 
 def _title(role: str) -> str:
@@ -535,7 +545,7 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
             country = _main_except(mentions, dest, line_country)
         role = _title(role)
         if inst and not inst.islower():
-            role = f"{inst} {role}"
+            role = f"{_inst_label(inst)} {role}"
         if mods:  # "the principal deputy White House press secretary"
             role = _title(" ".join(mods)) + " " + role
         at = re.compile(r"\s+".join(map(re.escape, name.split()))).search(text, span[0], span[1])
