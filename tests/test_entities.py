@@ -490,3 +490,12 @@ def test_agency_heads_and_department_roles():
     # an agency acronym shared by several countries takes the story's country
     body = "TOKYO, March 27 - EPA chief Tetsuo Kondo told a press conference the plan is early."
     assert officials("Japan plan", body, year=1987) == {("Tetsuo Kondo", "EPA Chief", "JP")}
+
+
+def test_an_envoys_destination_is_not_what_the_story_is_about():
+    body = ("Former U.S. ambassador to Ukraine Marie Yovanovitch testified on Friday. Critics said "
+            "the former ambassador to the Ukraine was rich; others said the ambassador to Ukraine "
+            "was not. " + "The U.S. House heard her. The U.S. Congress listened. " * 40)
+    assert codes("Does the ambassador have a net worth of $17 million?", body,
+                 published="2019-11-18") == ("US",)
+    assert "UA" in codes("Ambassador to Ukraine testifies", body)  # the title still counts

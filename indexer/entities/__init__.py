@@ -98,7 +98,8 @@ def extract(title: str, body: str, *, year: int | None = None,
     main = _main_country(mentions, line)
     found = _officials.find(text, mentions, main, year, line.code if line else "", when)
     hits = _country_hits(mentions, len(title), line, len(body),
-                         _countries.team_mentions(text, mentions))
+                         _countries.team_mentions(text, mentions)
+                         | _countries.envoy_destinations(text, mentions))
     return Extraction(hits, [OfficialHit(o.name, o.role, o.country, o.evidence) for o in found])
 
 
@@ -122,8 +123,9 @@ def _main_country(mentions, line) -> str:
 
 def _country_hits(mentions, title_len: int, line, body_len: int = 0,
                   teams: set[int] = frozenset()) -> list[CountryHit]:
-    """Salience over the mentions; ``teams`` (starts of national teams in a results text)
-    are kept as evidence but not counted, except in the title."""
+    """Salience over the mentions; ``teams`` (starts of mentions that do not make a story
+    about their country: national teams in a results text, an envoy's destination) are kept
+    as evidence but not counted, except in the title."""
     by_code: dict[str, list] = {}
     for m in mentions:
         by_code.setdefault(m.code, []).append(m)

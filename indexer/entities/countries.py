@@ -349,6 +349,16 @@ def team_mentions(text: str, mentions: list[Mention]) -> set[int]:
     return out
 
 
+# "China's ambassador to Britain", "the former U.S. ambassador to the Ukraine": the place an
+# envoy is sent to names the envoy, not what the story is about
+_ENVOY_TO = re.compile(r"\b(?:[Aa]mbassadors?|[Ee]nvoys?)\s+to\s+(?:the\s+)?$")
+
+
+def envoy_destinations(text: str, mentions: list[Mention]) -> set[int]:
+    """Starts of the mentions that are the destination of an ambassador or envoy."""
+    return {m.start for m in mentions if _ENVOY_TO.search(text, max(0, m.start - 25), m.start)}
+
+
 def era_code(code: str, year: int | None) -> str:
     """The historical state a code belonged to in ``year`` ("RU" in 1987 -> "SU")."""
     if year is None or not code:
