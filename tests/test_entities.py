@@ -499,3 +499,13 @@ def test_an_envoys_destination_is_not_what_the_story_is_about():
     assert codes("Does the ambassador have a net worth of $17 million?", body,
                  published="2019-11-18") == ("US",)
     assert "UA" in codes("Ambassador to Ukraine testifies", body)  # the title still counts
+
+
+def test_a_mixed_case_dateline_opening_an_early_paragraph():
+    body = ("Native ad units generate the most revenue.\n\n"
+            "New York, NY \u2013 The range of native ad units now available has grown, according to "
+            "an analysis. " + "Widgets are the most profitable units. " * 80)
+    assert codes("Our research shows a mix of ad units works", body) == ("US",)
+    assert codes("Storm", "Halifax, NS \u2014 A storm hit the coast. " + "Roads closed. " * 300) == ("CA",)
+    # a comma and a dash in running text are no dateline: "Smith, Jones - ..." names no region
+    assert codes("Review", "Smith, Jones \u2013 the duo played well. " + "Songs. " * 600) == ()

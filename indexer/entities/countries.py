@@ -205,24 +205,50 @@ DATELINE = re.compile(
     r"|\s*(?P<place2>[A-Z][A-Z .'&/-]*[A-Z.]),\s*(?P<region2>[A-Z][A-Z. ]{1,20})[ \t]*\n")
 
 
+# a mixed-case dateline opening one of the first paragraphs of a press release or a blog's
+# news item: "New York, NY – The range of ...", "Austin, Texas (AP) — ..."; the region must
+# resolve (a state or province abbreviation, a state or a country), the dash must follow
+PARAGRAPH_DATELINE = re.compile(
+    r"(?m)^[ \t]*(?P<place>[A-Z][a-z]+\.?(?: [A-Z][a-z]+\.?){0,3}),[ \t]+"
+    r"(?P<region>[A-Z][A-Za-z.]{1,15}(?: [A-Z][a-z]+)?)"
+    r"(?:,?[ \t]+" + _MONTH + r"[ \t]+\d{1,2}(?:,[ \t]+\d{4})?)?"
+    r"[ \t]*(?:\([A-Za-z ]+\)[ \t]*)?[-\u2013\u2014][ \t]")
+PARAGRAPH_DATELINE_WITHIN = 600   # characters of body
+
+
 def dateline_code(place: str, region: str | None = None) -> str | None:
     """Country of a dateline place: state/province abbreviations, then the gazetteer,
     then any city of 100,000 people or more."""
-    d = data()
-    if region:
-        region = region.strip()
-        if region.lower() in {a.lower() for a in d["us_state_abbreviations"]}:
-            return "US"
-        if region.lower() in {a.lower() for a in d["ca_province_abbreviations"]}:
-            return "CA"
-        code = gazetteer().get(region) or _regexes()[2].get(region.lower())
-        if code:
-            return code
+    code = region_code(region) if region else None
+    if code:
+        return code
     _, _, lower = _regexes()
     key = place.strip().lower()
     if key in lower:
         return lower[key]
     return _dateline_cities().get(key)
+
+
+def region_code(region: str) -> str | None:
+    """Country of a dateline's region: a US state or Canadian province abbreviation
+    ("N.Y.", "NY", "Ont."), else a state or country name of the gazetteer."""
+    d = data()
+    region = region.strip()
+    if region.lower() in {a.lower() for a in d["us_state_abbreviations"]}:
+        return "US"
+    if region.lower() in {a.lower() for a in d["ca_province_abbreviations"]}:
+        return "CA"
+    return gazetteer().get(region) or _regexes()[2].get(region.lower())
+
+
+def _paragraph_region_code(region: str) -> str | None:
+    """``region_code``, and two-letter postal codes in capitals ("NY", "ON")."""
+    d = data()
+    if region in d["us_postal_codes"]:
+        return "US"
+    if region in d["ca_postal_codes"]:
+        return "CA"
+    return region_code(region)
 
 
 @cache
@@ -299,10 +325,17 @@ def find(text: str, title_len: int, year: int | None = None) -> tuple[list[Menti
             line = Mention(m.start(g[0]), m.end(g[0]), m.group(g[0]), code)
             mentions.append(line)
         body_start = m.end()
+    if line is None:
+        m = PARAGRAPH_DATELINE.search(text, body_start, body_start + PARAGRAPH_DATELINE_WITHIN)
+        code = _paragraph_region_code(m.group("region")) if m else None
+        if code:
+            line = Mention(m.start("place"), m.end("place"), m.group("place"), code)
     _scan(text, body_start, len(text), mentions, False)
+    if line is not None and not any(x.start == line.start for x in mentions):
+        mentions.append(line)
     if data().get("deep_city_min_population"):
         _scan_deep(text, body_start, len(text), mentions)
-        mentions.sort(key=lambda m: m.start)
+    mentions.sort(key=lambda m: m.start)
     mentions = _resolve(text, mentions, year)
     if line is not None:
         line = next((x for x in mentions if x.start == line.start), None)
