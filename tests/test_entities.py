@@ -509,3 +509,19 @@ def test_a_mixed_case_dateline_opening_an_early_paragraph():
     assert codes("Storm", "Halifax, NS \u2014 A storm hit the coast. " + "Roads closed. " * 300) == ("CA",)
     # a comma and a dash in running text are no dateline: "Smith, Jones - ..." names no region
     assert codes("Review", "Smith, Jones \u2013 the duo played well. " + "Songs. " * 600) == ()
+
+
+def test_a_role_given_by_an_appointment_verb():
+    body = "Kevin Roe resigned on Friday and Chad Wolf has been named new DHS acting secretary."
+    assert ("Chad Wolf", "Acting DHS Secretary", "US") in officials("Shake-up", body)
+    body = "PARIS, May 3 - Jean Dupont was appointed finance minister on Tuesday."
+    assert officials("Reshuffle", body) == {("Jean Dupont", "Finance Minister", "FR")}
+    # a company's appointment is not an office
+    assert officials("Hires", "Jane Roe was named chairman of the board.") == set()
+
+
+def test_then_before_an_institution_and_state_secretaries_keep_their_title():
+    body = "He named then-National Security Council aide Oliver North."
+    assert officials("Iran affair", body, year=1987) == {("Oliver North", "former National Security Council Aide", "US")}
+    body = "BONN, March 3 - Finance Ministry State Secretary Hans Tietmeyer said rates would hold."
+    assert officials("Rates", body, year=1987) == {("Hans Tietmeyer", "Finance Ministry State Secretary", "DE")}

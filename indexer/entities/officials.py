@@ -264,7 +264,7 @@ def canonical_role(role: str) -> str:
                     for w, nxt in zip(role.split(), role.split()[1:] + [""]))
     # the head of a department or ministry is its secretary or minister: "Homeland Security
     # Department Acting Secretary" -> "Acting Homeland Security Secretary"
-    role = re.sub(r"^(.+) (?:Department|Ministry) ((?:\w+ )?(?:Minister|Secretary))$", r"\1 \2", role)
+    role = re.sub(r"^(.+) (?:Department|Ministry) ((?:Deputy |Assistant |Acting |Vice |Under )?(?:Minister|Secretary))$", r"\1 \2", role)
     m = re.fullmatch(r"(.+?) (Deputy|Assistant|Vice|Acting) (Minister|Secretary)", role)
     if m:
         role = f"{m.group(2)} {m.group(1)} {m.group(3)}"
@@ -289,6 +289,15 @@ def _patterns() -> dict:
         "name_before": re.compile(rf"(?<![\w.-])(?P<name>{NAME})(?:,?\s+(?:Jr|Sr)\.)?\s*,\s+"
                                   rf"(?:who\s+(?P<was>is|was)\s+)?(?:the\s+|a\s+|an\s+|another\s+)?"
                                   rf"(?P<mods>(?:{_MODIFIER}\s+){{0,3}})$"),
+        # "Chad Wolf has been named new DHS acting secretary", "Ursula von der Leyen was elected
+        # Commission president": the role an appointment gave the name before it
+        "name_named": re.compile(rf"(?<![\w.-])(?P<name>{NAME})\s+(?:(?:has|have|had)\s+been\s+|was\s+|is\s+|"
+                                 rf"were\s+)?(?:named|appointed|elected|re-elected|reelected|sworn\s+in\s+as|"
+                                 rf"confirmed\s+as|installed\s+as|promoted\s+to)\s+(?:as\s+)?(?:the\s+|a\s+|an\s+)?"
+                                 rf"(?P<mods>(?:{_MODIFIER}\s+){{0,3}})$"),
+        # what may follow the role of an appointment: "was appointed finance minister on Tuesday"
+        "named_end": re.compile(r"\s+(?:on|in|last|this|after|earlier|by|to\s+replace|to\s+succeed|"
+                                r"replacing|succeeding)\b"),
         "appos_end": re.compile(r"\s*[,.;)]|\s+(?:who|and|said|told|was|is|has|had|says)\b"),
         # after an appositive's role: "to Ukraine", "for the Western District of New York"
         "appos_tail": re.compile(r"\s+(?:to|for|of|in|on)\s+(?:the\s+)?[A-Z][\w.'\u2019-]*"
@@ -296,7 +305,7 @@ def _patterns() -> dict:
         # "ambassador to Britain Liu Xiaming", "Ambassador to the European Union Gordon Sondland"
         "to_place": re.compile(rf"\s+to\s+(?:the\s+)?(?:(?P<inst>{insts})(?![\w-]))?"),
         "modifier_before": re.compile(rf"\b{_MODIFIER}\s+$"),
-        "institution_before": re.compile(rf"(?:^|(?<=[\s(]))(?P<inst>{insts})(?:['\u2019]s)?\s+$"),
+        "institution_before": re.compile(rf"(?:^|(?<=[\s(])|(?<=\b[Tt]hen-)|(?<=\b[Ee]x-))(?P<inst>{insts})(?:['\u2019]s)?\s+$"),
         "of_institution": re.compile(rf"\s+(?:of|at)\s+(?:the\s+)?(?P<inst>{insts})(?![\w-])"),
         "gov_words": re.compile(rf"(?:['\u2019]s)?\s+(?P<words>(?:(?:{_alt(d['gov_words'])})\s+){{1,4}})$"),
         "former": re.compile(r"(?:\b(?:former|Former|ex|Ex|then|Then|late|retired|onetime|one-time|fired|ousted|sacked|deposed)\b[\s-]+)$"),
@@ -520,13 +529,14 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
             span, appos = (after.start("name"), after.end("name")), False
         else:  # "Kiichi Miyazawa, the finance minister,"
             tail = p["appos_tail"].match(text, rend)
-            if not (p["appos_end"].match(text, rend) or (tail and p["appos_end"].match(text, tail.end()))):
-                continue
-            before = p["name_before"].search(text, max(0, q0 - 100), q0)
+            closed = p["appos_end"].match(text, rend) or (tail and p["appos_end"].match(text, tail.end()))
+            before = p["name_before"].search(text, max(0, q0 - 100), q0) if closed else None
+            if before is None and (closed or p["named_end"].match(text, rend)):
+                before = p["name_named"].search(text, max(0, q0 - 100), q0)
             if not before:
                 continue
             span, appos = (before.start("name"), before.end("name")), True
-            former = former or before.group("was") == "was"
+            former = former or before.groupdict().get("was") == "was"
             mods = [w for w in before.group("mods").split() if w in _ROLE_MODIFIERS]
         accepted = _accept_role(role, qual is not None, text, rstart, appos)
         if not accepted and (appos or role not in _CHAMBER_TITLES):
