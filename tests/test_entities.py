@@ -525,3 +525,12 @@ def test_then_before_an_institution_and_state_secretaries_keep_their_title():
     assert officials("Iran affair", body, year=1987) == {("Oliver North", "former National Security Council Aide", "US")}
     body = "BONN, March 3 - Finance Ministry State Secretary Hans Tietmeyer said rates would hold."
     assert officials("Rates", body, year=1987) == {("Hans Tietmeyer", "Finance Ministry State Secretary", "DE")}
+
+
+def test_the_acronym_of_a_public_body_the_text_names_in_full():
+    body = ("The California Public Utilities Commission holds a hearing on Wednesday.\n\n"
+            "In a letter, CPUC President Marybel Batjer said outages endanger lives.")
+    assert officials("Outages", body, published="2019-11-20") == {("Marybel Batjer", "CPUC President", "US")}
+    # a company's acronym names no public body
+    body = "General Motors said sales fell. GM President Jane Roe said prices would rise."
+    assert officials("Sales", body) == set()

@@ -31,7 +31,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from . import countries as _countries
 from .countries import DATA_DIR, Mention, trie_pattern
@@ -446,7 +446,45 @@ def _qualifier(text: str, start: int, mention_ends: dict[int, Mention]) -> tuple
         words = g.group("words").split()
         if mention and words[0][:1].isupper() and words[-1] not in ("of", "and", "the"):
             return _title(" ".join(words)), mention.code, mention.start
+    a = _ACRONYM_BEFORE.search(text, max(0, start - 12), start)
+    if a:  # "CPUC President Marybel Batjer", the text having named the California Public Utilities Commission
+        country = _text_acronyms(text).get(a.group("acr"))
+        if country is not None:
+            return a.group("acr"), country, a.start("acr")
     return None
+
+
+_ACRONYM_BEFORE = re.compile(r"(?<![\w.-])(?P<acr>[A-Z]{2,6})(?:['\u2019]s)?\s+$")
+# a public body's name: capitalised words (and "of", "for", "and", "the") ending in a word
+# that names a public body; its acronym is the capitals of its last words
+_PUBLIC_BODY = re.compile(
+    r"(?<![\w-])(?:[A-Z][\w'\u2019.-]*\s+(?:(?:of|for|and|on|the)\s+)*){1,7}"
+    r"(?:Commission|Department|Agency|Authority|Board|Council|Bureau|Office|Administration|Service|"
+    r"Ministry|Committee|Court|Police|Directorate|Inspectorate|Tribunal|Assembly)(?![\w-])")
+
+
+@lru_cache(maxsize=8)
+def _text_acronyms(text: str) -> dict[str, str]:
+    """Acronyms of the public bodies the text names in full -> the body's country ("" if its
+    name does not start with a place): "California Public Utilities Commission" -> CPUC: US."""
+    gaz = _countries.gazetteer()
+    out: dict[str, str] = {}
+    for m in _PUBLIC_BODY.finditer(text):
+        words = m.group().split()
+        for i in range(len(words)):
+            caps = [w for w in words[i:] if w[:1].isupper()]
+            if len(caps) < 2:
+                break
+            acr = "".join(w[0] for w in caps)
+            if acr in out:
+                continue
+            country = ""
+            for j in range(len(words), i, -1):  # the longest place the name starts with
+                if gaz.get(" ".join(words[i:j])):
+                    country = gaz[" ".join(words[i:j])]
+                    break
+            out[acr] = country
+    return out
 
 
 _PLURAL = re.compile(rf"\b(?P<title>Sens\.|Senators|Reps\.|Representatives)\s+(?P<names>{NAME}"
