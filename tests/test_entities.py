@@ -534,3 +534,14 @@ def test_the_acronym_of_a_public_body_the_text_names_in_full():
     # a company's acronym names no public body
     body = "General Motors said sales fell. GM President Jane Roe said prices would rise."
     assert officials("Sales", body) == set()
+
+
+def test_state_and_city_officials():
+    body = ("Teachers rallied in Indianapolis, Indiana. Republican state schools Superintendent "
+            "Jennifer McCormick has cited a study on pay.")
+    assert officials("Teachers rally", body, published="2019-11-19") == {
+        ("Jennifer McCormick", "Superintendent", "US")}
+    assert officials("Loans", "SHANGHAI, April 2 - Mayor Jiang Zemin said the city would borrow.",
+                     year=1987) == {("Jiang Zemin", "Mayor", "CN")}
+    # a company's comptroller or counsel is not an office
+    assert officials("Deal", "Fleet comptroller Irv Goss and CME special counsel Leo Melamed spoke.") == set()

@@ -48,7 +48,8 @@ NAME = rf"{_TOKEN}(?:\s(?:{_PARTICLE}\s)*{_TOKEN}){{0,3}}"
 _LOOSE_HEADS = {"president", "vice president", "chancellor", "governor", "gov.", "speaker",
                 "chief of staff", "budget director", "secretary general",
                 "secretary-general", "general secretary", "ambassador", "king", "queen",
-                "emperor", "shah", "pope", "sen.", "rep."}
+                "emperor", "shah", "pope", "sen.", "rep.", "special counsel", "special prosecutor",
+                "comptroller"}
 
 
 # words that may stand between a name's comma, or a qualifier, and the role: "Kurt Volker, the
@@ -446,6 +447,9 @@ def _qualifier(text: str, start: int, mention_ends: dict[int, Mention]) -> tuple
         words = g.group("words").split()
         if mention and words[0][:1].isupper() and words[-1] not in ("of", "and", "the"):
             return _title(" ".join(words)), mention.code, mention.start
+    st = _STATE_BEFORE.search(text, max(0, start - 30), start)
+    if st:  # "state schools Superintendent Jennifer McCormick": a state's office, of the story's country
+        return "", "", st.start()
     a = _ACRONYM_BEFORE.search(text, max(0, start - 12), start)
     if a:  # "CPUC President Marybel Batjer", the text having named the California Public Utilities Commission
         country = _text_acronyms(text).get(a.group("acr"))
@@ -454,6 +458,8 @@ def _qualifier(text: str, start: int, mention_ends: dict[int, Mention]) -> tuple
     return None
 
 
+_STATE_BEFORE = re.compile(r"(?<![\w-])(?:state|State)\s+(?:(?:schools?|education|health|elections|"
+                           r"public|finance|police)\s+)?$")
 _ACRONYM_BEFORE = re.compile(r"(?<![\w.-])(?P<acr>[A-Z]{2,6})(?:['\u2019]s)?\s+$")
 # a public body's name: capitalised words (and "of", "for", "and", "the") ending in a word
 # that names a public body; its acronym is the capitals of its last words
