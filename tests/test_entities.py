@@ -545,3 +545,11 @@ def test_state_and_city_officials():
                      year=1987) == {("Jiang Zemin", "Mayor", "CN")}
     # a company's comptroller or counsel is not an office
     assert officials("Deal", "Fleet comptroller Irv Goss and CME special counsel Leo Melamed spoke.") == set()
+
+
+def test_states_and_cities_that_are_also_first_names():
+    body = ("Andrew could not be sure what he did the night he allegedly raped Virginia Giuffre. "
+            "\"Going to Pizza Express in Woking is an unusual thing for me to do,\" he said.")
+    assert codes("Prince Andrew's interview", body) == ("GB",)
+    assert "US" not in codes("Film", "Denzel Washington and Hannah Montana star.")
+    assert codes("Talks", "Officials met in Washington Thursday and in Virginia on Friday.") == ("US",)
