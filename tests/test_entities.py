@@ -553,3 +553,19 @@ def test_states_and_cities_that_are_also_first_names():
     assert codes("Prince Andrew's interview", body) == ("GB",)
     assert "US" not in codes("Film", "Denzel Washington and Hannah Montana star.")
     assert codes("Talks", "Officials met in Washington Thursday and in Virginia on Friday.") == ("US",)
+
+
+def test_an_institutions_topic_experts_and_deputies():
+    when = "2019-11-20"
+    body = "The panel heard Alexander Vindman, who is the White House National Security Council Ukraine expert."
+    assert officials("Hearing", body, published=when) == {("Alexander Vindman", "National Security Council Ukraine Expert", "US")}
+    body = "Democrats grilled Lt Col Alexander Vindman, a Ukraine specialist on the National Security Council (NSC), on Tuesday."
+    assert officials("Hearing", body, published=when) == {("Alexander Vindman", "National Security Council Ukraine Specialist", "US")}
+    body = ("\u201cWe saw the need,\u201d Steve Clarke, deputy associate administrator for exploration in "
+            "NASA\u2019s science mission directorate, said of the plan.")
+    assert officials("Landers", body, published=when) == {("Steve Clarke", "NASA Deputy Associate Administrator", "US")}
+    # an institution's envoy on a country is the institution's, not that country's
+    assert officials("Talks", "UN Syria envoy Geir Pedersen said talks would resume.") == {
+        ("Geir Pedersen", "UN Syria Envoy", "")}
+    # an expert without an institution is no official
+    assert officials("Talks", "Li Wei, a China expert, said talks would resume.") == set()

@@ -307,12 +307,16 @@ def _patterns() -> dict:
         "to_place": re.compile(rf"\s+to\s+(?:the\s+)?(?:(?P<inst>{insts})(?![\w-]))?"),
         "modifier_before": re.compile(rf"\b{_MODIFIER}\s+$"),
         "institution_before": re.compile(rf"(?:^|(?<=[\s(])|(?<=\b[Tt]hen-)|(?<=\b[Ee]x-))(?P<inst>{insts})(?:['\u2019]s)?\s+$"),
-        "of_institution": re.compile(rf"\s+(?:of|at)\s+(?:the\s+)?(?P<inst>{insts})(?![\w-])"),
+        # "president of the World Bank", "a Ukraine specialist on the National Security Council",
+        # "deputy associate administrator for exploration in NASA's science mission directorate"
+        "of_institution": re.compile(rf"\s+(?:for\s+[a-z][\w-]*(?:\s+[a-z][\w-]*){{0,3}}\s+)?(?:of|at|in|on)\s+"
+                                     rf"(?:the\s+)?(?P<inst>{insts})(?:['\u2019]s(?:\s+[a-z][\w-]*){{1,4}})?(?![\w-])"
+                                     r"(?:\s*\([A-Z]{2,8}\))?"),
         "gov_words": re.compile(rf"(?:['\u2019]s)?\s+(?P<words>(?:(?:{_alt(d['gov_words'])})\s+){{1,4}})$"),
         "former": re.compile(r"(?:\b(?:former|Former|ex|Ex|then|Then|late|retired|onetime|one-time|fired|ousted|sacked|deposed)\b[\s-]+)$"),
         "portfolio": {r.lower() for r in portfolio_roles},
         "qualified": {r.lower() for r in d["qualified_roles"]},
-        "prefixes": tuple(p.lower() + " " for p in d["role_prefixes"]),
+        "prefixes": tuple(sorted({p.lower() + " " for p in d["role_prefixes"]}, key=lambda p: (-len(p), p))),
         "stop": set(d["name_stopwords"]),
         "company": set(d["company_words"]),
         "known": _known_index(d["known"]),
@@ -412,7 +416,16 @@ def _clean_name(name: str) -> str:
         tokens.append(t)
     while tokens and (re.fullmatch(r"[A-Z]\.", tokens[-1]) or re.fullmatch(_PARTICLE, tokens[-1].lower())):
         tokens.pop()
+    while len(tokens) > 2 and tokens[0] in _RANKS:  # "Lt Col Alexander Vindman", "Dr. Jane Roe"
+        tokens.pop(0)
     return " ".join(tokens)
+
+
+# ranks and courtesy titles before a name that is followed by its role ("Lt Col Alexander
+# Vindman, a Ukraine specialist"): not part of the name
+_RANKS = {"Lt", "Lt.", "Col", "Col.", "Lieutenant", "Colonel", "Gen", "Gen.", "General", "Maj", "Maj.",
+          "Major", "Brig.", "Adm.", "Admiral", "Capt.", "Captain", "Sgt.", "Dr.", "Dr", "Mr.", "Mrs.",
+          "Ms.", "Mr", "Mrs", "Ms", "Sir", "Dame", "Rev.", "Sheikh"}
 
 
 def _qualifier(text: str, start: int, mention_ends: dict[int, Mention]) -> tuple[str, str, int] | None:
@@ -436,10 +449,15 @@ def _qualifier(text: str, start: int, mention_ends: dict[int, Mention]) -> tuple
             mention = mention_ends.get(at - gap)
             if mention and country != "*" and re.fullmatch(r"(?:['\u2019]s)?\s+", text[mention.end:at]):
                 return inst, mention.code, mention.start
-        return inst, country, at
+        return inst, country, _institutions_start(text, at)
     for gap in (1, 2, 3, 4):  # "Israeli Defense", "Saudi Arabia's oil minister"
         mention = mention_ends.get(start - gap)
         if mention and re.fullmatch(r"(?:['\u2019]s)?\s+", text[mention.end:start]):
+            i = p["institution_before"].search(text, max(0, mention.start - 60), mention.start)
+            if i and text[mention.end:start].strip() == "":  # "NSC Ukraine expert", "UN Syria envoy"
+                inst = i.group("inst")
+                country = data()["institutions"][inst] or (_countries.gazetteer().get(inst) or "")
+                return f"{inst} {mention.text}", country, _institutions_start(text, i.start("inst"))
             return "", mention.code, mention.start
     g = p["gov_words"].search(text, w0, start)
     if g:
@@ -456,6 +474,15 @@ def _qualifier(text: str, start: int, mention_ends: dict[int, Mention]) -> tuple
         if country is not None:
             return a.group("acr"), country, a.start("acr")
     return None
+
+
+def _institutions_start(text: str, at: int) -> int:
+    """Where a run of institutions ending with the one at ``at`` starts: "the White House
+    National Security Council Ukraine expert" -> at "White House"."""
+    p = _patterns()
+    while (i := p["institution_before"].search(text, max(0, at - 60), at)):
+        at = i.start("inst")
+    return at
 
 
 _STATE_BEFORE = re.compile(r"(?<![\w-])(?:state|State)\s+(?:(?:schools?|education|health|elections|"
@@ -513,13 +540,29 @@ def _capitalised_word_before(text: str, start: int) -> bool:
             and word not in _PARTY_WORDS)
 
 
+# roles that name a government post only as an institution's ("NSC Ukraine expert"), and the
+# roles that may carry a topic between a country word and "of/on/at <institution>"
+_INSTITUTION_ONLY = {"expert", "specialist", "adviser", "advisor"}
+_TOPIC_ROLES = _INSTITUTION_ONLY | {"director", "official", "aide", "envoy", "coordinator", "deputy director"}
+
+
+def _core_role(role: str) -> str:
+    """"Deputy Associate Administrator" -> "administrator": lower case, without its prefix."""
+    core = role.lower()
+    for pre in _patterns()["prefixes"]:
+        if core.startswith(pre):
+            return core[len(pre):]
+    return core
+
+
 def _accept_role(role: str, qualified: bool, text: str, start: int, apposition: bool) -> bool:
     p = _patterns()
     low = role.lower()
     core = low
-    for pre in p["prefixes"]:
+    for pre in p["prefixes"]:  # longest first: "deputy associate administrator"
         if core.startswith(pre):
             core = core[len(pre):]
+            break
     if core in p["portfolio"]:
         return True
     if qualified:
@@ -556,10 +599,15 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
         former = bool(p["former"].search(text, max(0, rstart - 12), rstart)
                       or p["former"].search(text, max(0, q0 - 12), q0))
         of = p["of_institution"].match(text, rend)
-        if of and qual is None:  # "president of the World Bank"
-            inst = of.group("inst")
-            qual = (inst, data()["institutions"][inst] or _countries.gazetteer().get(inst) or "", rstart)
+        core = _core_role(role)
+        if of and (qual is None or (not qual[0] and core in _TOPIC_ROLES)):
+            inst = of.group("inst")  # "president of the World Bank"; "a Ukraine specialist on the NSC"
+            country = data()["institutions"][inst] or _countries.gazetteer().get(inst) or ""
+            topic = re.sub(r"['\u2019]s$", "", text[qual[2]:rstart].strip()) if qual else ""
+            qual = (f"{inst} {topic}" if topic else inst, country, qual[2] if qual else rstart)
             rend = of.end()
+        if core in _INSTITUTION_ONLY and not (qual and qual[0]):
+            continue  # "a China expert", "a Russian adviser": only an institution's are officials
         dest, mods = "", []
         if role.lower().endswith(("ambassador", "envoy")):
             to = p["to_place"].match(text, rend)
