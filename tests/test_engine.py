@@ -186,3 +186,47 @@ def test_the_backend_searches_the_tree_it_is_given_not_the_text(data_dir):
                                  limit=100)
     assert {h.id for h in backend.search(request).hits} == {"a1", "a5"}
     backend.close()
+
+
+def _answers(service) -> list[dict]:
+    requests = [{}, {"q": "lebanon"}, {"country": "US"}, {"q": "talks", "sort": "newest"},
+                {"official": "Lloyd Austin"}, {"from": "2024-01-01"}]
+    out = []
+    for params in requests:
+        data = service.search(SearchRequest.from_params({"per_page": 100, **params})).to_json()
+        data.pop("took_ms", None)
+        out.append(data)
+    return out
+
+
+def _saved(data_dir):
+    return sorted(p.name for p in current_generation(data_dir.index_root).glob("snapshot-*.npz"))
+
+
+def test_a_new_process_opens_the_saved_snapshot_and_answers_the_same(data_dir, monkeypatch):
+    from indexer.engine.caches import FacetCache
+
+    first = fresh(data_dir)
+    built = _answers(first)
+    assert len(_saved(data_dir)) == 1                # the first open saved its columns
+    monkeypatch.setattr(FacetCache, "load", None)    # a second open must not build them
+    assert _answers(fresh(data_dir)) == built
+
+
+def test_a_damaged_saved_snapshot_is_ignored(data_dir):
+    built = _answers(fresh(data_dir))
+    path = current_generation(data_dir.index_root) / _saved(data_dir)[0]
+    path.write_bytes(path.read_bytes()[:100])        # torn
+    assert _answers(fresh(data_dir)) == built
+
+
+def test_each_commit_saves_its_own_snapshot_and_drops_the_older(data_dir):
+    svc = fresh(data_dir)
+    ids(svc)
+    before = _saved(data_dir)
+    with Store(data_dir.store_path) as store:
+        store.delete(["a5"])
+    pipeline.index(data_dir)
+    assert "a5" not in ids(svc) and "a5" not in ids(fresh(data_dir))
+    after = _saved(data_dir)
+    assert len(after) == 1 and after != before

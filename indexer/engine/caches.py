@@ -31,6 +31,7 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from .saved import load as load_saved, save as save_saved
 from .schema import FACETS, TEXT_FIELDS
 from .speller import Speller
 from .types import DayCounts
@@ -254,6 +255,36 @@ class FacetCache:
                 cache.official_info[name] = (role, country)
         return cache
 
+    def arrays(self) -> tuple[dict[str, np.ndarray], dict]:
+        """What :meth:`from_arrays` needs: numpy arrays and a JSON-able dict."""
+        arrays = {"live_mask": self.live_mask, "published": self.published,
+                  "days": self.days, "date_rank": self.date_rank}
+        for name, facet in self.facets.items():
+            arrays[f"facet_{name}_indptr"] = facet.indptr
+            arrays[f"facet_{name}_indices"] = facet.indices
+        meta = {"facets": {name: f.values for name, f in self.facets.items()},
+                "official_info": self.official_info}
+        return arrays, meta
+
+    @classmethod
+    def from_arrays(cls, size: int, arrays: dict[str, np.ndarray], meta: dict) -> FacetCache:
+        """The cache :meth:`arrays` described (each value's docs rebuilt from the CSR)."""
+        live_mask = arrays["live_mask"]
+        cache = cls(bitmap(np.flatnonzero(live_mask)), size, live_mask,
+                    published=arrays["published"], days=arrays["days"],
+                    date_rank=arrays["date_rank"],
+                    official_info={k: tuple(v) for k, v in meta["official_info"].items()})
+        for name, values in meta["facets"].items():
+            indptr = arrays[f"facet_{name}_indptr"]
+            indices = arrays[f"facet_{name}_indices"]
+            rows = np.repeat(np.arange(size, dtype=np.int64), np.diff(indptr))
+            by_value = rows[np.argsort(indices, kind="stable")]
+            bounds = np.zeros(len(values) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(indices, minlength=len(values)), out=bounds[1:])
+            docs = {v: bitmap(by_value[bounds[n]:bounds[n + 1]]) for n, v in enumerate(values)}
+            cache.facets[name] = Facet(values, docs, indptr, indices)
+        return cache
+
     def selected(self, facet: str, values) -> FrozenBitMap:
         """Docs having any of ``values`` (OR within a facet)."""
         docs = self.facets[facet].docs
@@ -347,6 +378,15 @@ class _Docs:
 _EMPTY = Postings(FrozenBitMap(), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), 0.0)
 
 
+def _shared(story: np.ndarray, live_mask: np.ndarray) -> np.ndarray:
+    """Docs whose story has other live docs: only these take part in folding."""
+    live_keys = story[live_mask]
+    _, inverse, counts = np.unique(live_keys, return_inverse=True, return_counts=True)
+    shared = np.zeros(len(story), dtype=bool)
+    shared[np.flatnonzero(live_mask)] = counts[inverse] > 1
+    return shared
+
+
 class Snapshot:
     """One TOC generation of a folder, read once and never changed: safe to share."""
 
@@ -360,16 +400,25 @@ class Snapshot:
         self._searchers_lock = threading.Lock()
         searcher = self.searcher
         reader = searcher.reader()
-        self.facets = FacetCache.load(reader)
-        self.size = self.facets.size
-        self.lengths = {f: _column(reader, f, np.float64, 0, translate_lengths=True)
-                        for f in TEXT_FIELDS}
-        self.story = story_column(reader, self.size)
-        # docs whose story has other live docs: only these take part in folding
-        live_keys = self.story[self.facets.live_mask]
-        _, inverse, counts = np.unique(live_keys, return_inverse=True, return_counts=True)
-        self.shared = np.zeros(self.size, dtype=bool)
-        self.shared[np.flatnonzero(self.facets.live_mask)] = counts[inverse] > 1
+        folder = Path(storage.folder)
+        size = reader.doc_count_all()
+        found = load_saved(folder, self.toc.generation, size)
+        if found is not None:
+            meta = found.pop("meta")
+            self.facets = FacetCache.from_arrays(size, found, meta)
+            self.lengths = {f: found[f"length_{f}"] for f in TEXT_FIELDS}
+            self.story, self.shared = found["story"], found["shared"]
+        else:
+            self.facets = FacetCache.load(reader)
+            self.lengths = {f: _column(reader, f, np.float64, 0, translate_lengths=True)
+                            for f in TEXT_FIELDS}
+            self.story = story_column(reader, size)
+            self.shared = _shared(self.story, self.facets.live_mask)
+            arrays, meta = self.facets.arrays()
+            arrays.update({f"length_{f}": v for f, v in self.lengths.items()},
+                          story=self.story, shared=self.shared)
+            save_saved(folder, self.toc.generation, arrays, {**meta, "size": size})
+        self.size = size
         self.average = {f: searcher.avg_field_length(f) or 1 for f in TEXT_FIELDS}
         self.doc_count = searcher.doc_count_all()
         self.terms = ByteLRU()

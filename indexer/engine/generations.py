@@ -114,6 +114,7 @@ def build(root: Path, articles: Iterable[Article], *, procs: int | None = None) 
         try:
             ix = index.create_in(gen, make_schema())
             report.added = _write_all(ix, (to_document(a) for a in articles), procs)
+            _open_once(gen)
         except BaseException:
             shutil.rmtree(gen, ignore_errors=True)
             raise
@@ -186,4 +187,16 @@ def update(root: Path, store_hashes: dict[str, str], fetch) -> WriteReport:
         except BaseException:
             writer.cancel()
             raise
+        try:
+            _open_once(gen)
+        except Exception:  # committed already: the first reader builds its snapshot instead
+            pass
         return report
+
+
+def _open_once(gen: Path) -> None:
+    """Open the new index as a reader would, once: this proves it readable before it is
+    swapped in, and saves its snapshot's columns (engine/saved.py) so the first search
+    process need not build them."""
+    from .caches import Generation
+    Generation(gen).close()
