@@ -512,7 +512,8 @@ class TypesenseBackend:
                      "sort_by": "_text_match:desc,body_len:asc"} for w in sorted(weights)[:16]]
         for r in self._multi([{k: v for k, v in s.items() if v != ""} for s in searches]):
             for h in r["hits"]:
-                seen.setdefault(h["document"]["id"], rank.Doc(h["document"]))
+                if h["document"]["id"] not in seen:
+                    seen[h["document"]["id"]] = rank.Doc(h["document"])
         return list(seen.values())
 
     def _ranker(self, weights, fields, feedback: bool):
