@@ -91,8 +91,9 @@ def top(docs: list[Doc], values: list[float], need: int) -> list[tuple[Doc, floa
     return [(docs[i], values[i]) for i in order[:need]]
 
 
-def feedback_model(texts: list[tuple[str, float]], r) -> list[tuple[str, float]]:
-    """RM3's expansion words from the best articles' (text, score): querying._feedback."""
+def feedback_model(texts: list[tuple[str, float]], r, count: int | None = None) -> list[tuple[str, float]]:
+    """RM3's ``count`` (default ``feedback_terms``) heaviest words of the best articles'
+    (text, score), heaviest first: querying._feedback's model."""
     total = sum(s for _, s in texts)
     model: Counter = Counter()
     for text, s in texts:
@@ -100,7 +101,7 @@ def feedback_model(texts: list[tuple[str, float]], r) -> list[tuple[str, float]]
         length = sum(words.values())
         for word, n in words.items():
             model[word] += s / total * n / length
-    return model.most_common(r.feedback_terms)
+    return model.most_common(count or r.feedback_terms)
 
 
 def mix(weights: dict[str, float], chosen: list[tuple[str, float]], r) -> dict[str, float]:
