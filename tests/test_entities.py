@@ -569,3 +569,13 @@ def test_an_institutions_topic_experts_and_deputies():
         ("Geir Pedersen", "UN Syria Envoy", "")}
     # an expert without an institution is no official
     assert officials("Talks", "Li Wei, a China expert, said talks would resume.") == set()
+
+
+def test_an_aide_or_spokesman_to_an_official_is_of_his_principals_country():
+    when = "2019-11-20"
+    body = "Democrats grilled Jennifer Williams, a top national security aide to Vice President Pence, on Tuesday."
+    assert ("Jennifer Williams", "Aide", "US") in officials("Hearing", body, published=when)
+    body = "John Smith, a spokesman for President Macron, declined to comment."
+    assert ("John Smith", "Spokesman", "FR") in officials("Pensions", body, published=when)
+    # a company's aide is not an official
+    assert officials("Deal", "Jane Roe, a marketing aide to the company president, left.") == set()

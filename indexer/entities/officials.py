@@ -299,6 +299,13 @@ def _patterns() -> dict:
         # what may follow the role of an appointment: "was appointed finance minister on Tuesday"
         "named_end": re.compile(r"\s+(?:on|in|last|this|after|earlier|by|to\s+replace|to\s+succeed|"
                                 r"replacing|succeeding)\b"),
+        # an aide's or adviser's principal: "aide to Vice President Pence", "adviser to the Prime Minister"
+        "to_official": re.compile(r"\s+(?:to|for)\s+(?:the\s+)?(?:then-|former\s+)?(?:President|Vice\s+President|"
+                                  r"Prime\s+Minister|Chancellor|Premier|Governor|Gov\.|Senator|Sen\.|Rep\.|"
+                                  r"Secretary\s+of\s+State|Mayor|King|Queen|Speaker|House\s+Speaker)\b"),
+        "name_before_aide": re.compile(rf"(?<![\w.-])(?P<name>{NAME})\s*,\s+(?:who\s+(?P<was>is|was)\s+)?"
+                                       rf"(?:the\s+|a\s+|an\s+|another\s+)?(?P<mods>(?:{_MODIFIER}\s+){{0,3}})"
+                                       rf"(?:[a-z][\w-]*\s+){{0,3}}$"),
         "appos_end": re.compile(r"\s*[,.;)]|\s+(?:who|and|said|told|was|is|has|had|says)\b"),
         # after an appositive's role: "to Ukraine", "for the Western District of New York"
         "appos_tail": re.compile(r"\s+(?:to|for|of|in|on)\s+(?:the\s+)?[A-Z][\w.'\u2019-]*"
@@ -543,6 +550,7 @@ def _capitalised_word_before(text: str, start: int) -> bool:
 # roles that name a government post only as an institution's ("NSC Ukraine expert"), and the
 # roles that may carry a topic between a country word and "of/on/at <institution>"
 _INSTITUTION_ONLY = {"expert", "specialist", "adviser", "advisor"}
+_AIDE_ROLES = {"aide", "adviser", "advisor", "spokesman", "spokeswoman", "spokesperson", "chief of staff"}
 _TOPIC_ROLES = _INSTITUTION_ONLY | {"director", "official", "aide", "envoy", "coordinator", "deputy director"}
 
 
@@ -606,7 +614,10 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
             topic = re.sub(r"['\u2019]s$", "", text[qual[2]:rstart].strip()) if qual else ""
             qual = (f"{inst} {topic}" if topic else inst, country, qual[2] if qual else rstart)
             rend = of.end()
-        if core in _INSTITUTION_ONLY and not (qual and qual[0]):
+        aide_to = core in _AIDE_ROLES and p["to_official"].match(text, rend)
+        if aide_to and qual is None:  # "an aide to Vice President Pence": his principal qualifies him
+            qual = ("", "", rstart)
+        if core in _INSTITUTION_ONLY and not (qual and qual[0]) and not aide_to:
             continue  # "a China expert", "a Russian adviser": only an institution's are officials
         dest, mods = "", []
         if role.lower().endswith(("ambassador", "envoy")):
@@ -625,6 +636,8 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
             before = p["name_before"].search(text, max(0, q0 - 100), q0) if closed else None
             if before is None and (closed or p["named_end"].match(text, rend)):
                 before = p["name_named"].search(text, max(0, q0 - 100), q0)
+            if before is None and aide_to:  # "Jennifer Williams, a top national security aide to ..."
+                before = p["name_before_aide"].search(text, max(0, q0 - 100), q0)
             if not before:
                 continue
             span, appos = (before.start("name"), before.end("name")), True
@@ -652,6 +665,9 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
             role = _title(" ".join(mods)) + " " + role
         at = re.compile(r"\s+".join(map(re.escape, name.split()))).search(text, span[0], span[1])
         role = canonical_role(role)
+        if aide_to and not country:  # the principal's country, once he is resolved (see _merge)
+            principal = re.compile(rf"\s*(?P<name>{NAME})").match(text, aide_to.end())
+            country = f"@{principal.start('name')}" if principal else ""
         raw.append((at.start(), at.end(), name, f"former {role}" if former else role, country))
 
     # "Sens. Cory Booker and Kamala Harris", "Reps. A, B and C": each name holds the office
@@ -826,6 +842,12 @@ def _merge(raw, text: str, mentions, main_country: str, line_country: str,
             continue
         country = "" if country == "*" else _countries.era_code(country, year)
         out.append(Found(f.name, role, country, f.evidence))
+    for f in out:  # an aide's country is his principal's: "an aide to Vice President Pence"
+        if f.country.startswith("@"):
+            at = int(f.country[1:])
+            boss = next((g for g in out if g is not f and any(e[0] == at for e in g.evidence)), None)
+            f.country = boss.country if boss else _countries.era_code(
+                _country(f.role.removeprefix("former "), "", main_country, line_country, mentions), year)
     _link_titles(text, out)
     for f in out:
         f.evidence.sort()
