@@ -579,3 +579,14 @@ def test_an_aide_or_spokesman_to_an_official_is_of_his_principals_country():
     assert ("John Smith", "Spokesman", "FR") in officials("Pensions", body, published=when)
     # a company's aide is not an official
     assert officials("Deal", "Jane Roe, a marketing aide to the company president, left.") == set()
+
+
+def test_a_country_whose_official_the_story_names_breaks_a_tie():
+    body = ("The New York state attorney general is investigating the company, which confirmed it "
+            "had been contacted by Attorney General Letitia James' office. Chinese e-commerce "
+            "giant Alibaba denied claims. " + "Other tech news followed. " * 70)
+    assert 1500 < len(body) <= 4000
+    assert codes("10 things in tech you need to know today", body, published="2019-11-19") == ("US",)
+    # without the official, neither of two countries named once is what the story is about
+    assert codes("10 things in tech", body.replace("Attorney General Letitia James'", "its"),
+                 published="2019-11-19") == ()

@@ -99,7 +99,8 @@ def extract(title: str, body: str, *, year: int | None = None,
     found = _officials.find(text, mentions, main, year, line.code if line else "", when)
     hits = _country_hits(mentions, len(title), line, len(body),
                          _countries.team_mentions(text, mentions)
-                         | _countries.envoy_destinations(text, mentions))
+                         | _countries.envoy_destinations(text, mentions),
+                         {o.country for o in found if o.country})
     return Extraction(hits, [OfficialHit(o.name, o.role, o.country, o.evidence) for o in found])
 
 
@@ -122,10 +123,12 @@ def _main_country(mentions, line) -> str:
 
 
 def _country_hits(mentions, title_len: int, line, body_len: int = 0,
-                  teams: set[int] = frozenset()) -> list[CountryHit]:
+                  teams: set[int] = frozenset(), official_codes: set[str] = frozenset()) -> list[CountryHit]:
     """Salience over the mentions; ``teams`` (starts of mentions that do not make a story
     about their country: national teams in a results text, an envoy's destination) are kept
-    as evidence but not counted, except in the title."""
+    as evidence but not counted, except in the title.  Of several countries mentioned
+    equally often, the one whose official the story names is the most mentioned
+    (``official_codes``: "the New York state attorney general" beside one "Chinese")."""
     by_code: dict[str, list] = {}
     for m in mentions:
         by_code.setdefault(m.code, []).append(m)
@@ -133,6 +136,8 @@ def _country_hits(mentions, title_len: int, line, body_len: int = 0,
                for code, ms in by_code.items()}
     top = max((len(v) for v in counted.values()), default=0)
     tops = [c for c, v in counted.items() if len(v) == top]
+    if len(tops) > 1 and len(set(tops) & official_codes) == 1:
+        tops = sorted(set(tops) & official_codes)
     short_min = 1 if body_len <= SHORT else 2 if body_len <= MEDIUM else MIN_MENTIONS
     if len(counted) == 1 and body_len <= MEDIUM:  # the only country the story names at all
         short_min = 1
@@ -142,7 +147,7 @@ def _country_hits(mentions, title_len: int, line, body_len: int = 0,
         salient = (any(m.start < title_len for m in ms)
                    or (line is not None and line.code == code)
                    or (n >= MIN_MENTIONS and n >= SHARE * top)
-                   or (tops == [code] and n >= short_min))
+                   or (tops == [code] and n + (code in official_codes) >= short_min))
         hits.append(CountryHit(code, country_name(code), len(ms),
                                [[m.start, m.end, m.text] for m in sorted(ms, key=lambda m: m.start)],
                                salient))
