@@ -590,3 +590,11 @@ def test_a_country_whose_official_the_story_names_breaks_a_tie():
     # without the official, neither of two countries named once is what the story is about
     assert codes("10 things in tech", body.replace("Attorney General Letitia James'", "its"),
                  published="2019-11-19") == ()
+
+
+def test_a_public_body_named_in_lower_case_after_a_place():
+    body = ("BEIJING - Fan Mengguang, deputy director of Inner Mongolia\u2019s disease prevention and "
+            "control centre, told the media the case is isolated.")
+    assert officials("Plague", body, published="2019-11-19") == {("Fan Mengguang", "Deputy Director", "CN")}
+    # a company's unit is no public body
+    assert officials("Design", "Jane Roe, director of Apple's design studio, left.") == set()

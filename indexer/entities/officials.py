@@ -312,6 +312,12 @@ def _patterns() -> dict:
                                  r"(?:\s+(?:of\s+|and\s+)?[A-Z][\w.'\u2019-]*){0,5}"),
         # "ambassador to Britain Liu Xiaming", "Ambassador to the European Union Gordon Sondland"
         "to_place": re.compile(rf"\s+to\s+(?:the\s+)?(?:(?P<inst>{insts})(?![\w-]))?"),
+        # "deputy director of Inner Mongolia's disease prevention and control centre", "head of
+        # the city's health commission": a public body named in lower case after a place's
+        "of_public_body": re.compile(r"\s+(?:of|at)\s+(?:the\s+)?(?:(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*|city|"
+                                     r"state|province|provincial|country|region|county)['\u2019]s\s+(?:[a-z][\w-]*\s+){0,5}"
+                                     r"(?:centre|center|agency|bureau|department|commission|ministry|authority|"
+                                     r"office|council|administration|police|committee|directorate)(?![\w-])"),
         "modifier_before": re.compile(rf"\b{_MODIFIER}\s+$"),
         "institution_before": re.compile(rf"(?:^|(?<=[\s(])|(?<=\b[Tt]hen-)|(?<=\b[Ee]x-))(?P<inst>{insts})(?:['\u2019]s)?\s+$"),
         # "president of the World Bank", "a Ukraine specialist on the National Security Council",
@@ -617,6 +623,9 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
         aide_to = core in _AIDE_ROLES and p["to_official"].match(text, rend)
         if aide_to and qual is None:  # "an aide to Vice President Pence": his principal qualifies him
             qual = ("", "", rstart)
+        body = p["of_public_body"].match(text, rend) if qual is None and not of else None
+        if body and core in _TOPIC_ROLES | {"head", "chief", "commissioner", "administrator"}:
+            qual, rend = ("", "", rstart), body.end()
         if core in _INSTITUTION_ONLY and not (qual and qual[0]) and not aide_to:
             continue  # "a China expert", "a Russian adviser": only an institution's are officials
         dest, mods = "", []
