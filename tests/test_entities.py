@@ -598,3 +598,11 @@ def test_a_public_body_named_in_lower_case_after_a_place():
     assert officials("Plague", body, published="2019-11-19") == {("Fan Mengguang", "Deputy Director", "CN")}
     # a company's unit is no public body
     assert officials("Design", "Jane Roe, director of Apple's design studio, left.") == set()
+
+
+def test_la_and_nyc_are_american_but_not_la_in_a_capitals_title():
+    body = ("As shown at the LA Auto Show this week, the car is long. " + "Specs. " * 600
+            + "In the US, range could be 300 miles; US prices are not out.")
+    assert codes("Wagon", body) == ("US",)
+    assert codes("Wagon", body.replace("LA Auto", "Auto")) == ()  # two mentions of a long story
+    assert codes("DE LA RUE RAISES PROFIT", "The De La Rue Co. Plc said profit rose.") == ()

@@ -292,8 +292,11 @@ def _names_an_institution(text: str, start: int, end: int) -> bool:
 def _scan(text: str, start: int, end: int, mentions: list[Mention], ignore_case: bool) -> None:
     cs, ci, lower = _regexes()
     person_names = set(data()["person_names"])
+    mixed_only = {f.lower() for f in data()["mixed_case_only"]} if ignore_case else set()
     for m in (ci if ignore_case else cs).finditer(text, start, end):
         form = m.group()
+        if form.lower() in mixed_only:
+            continue
         code = lower.get(form.lower()) if ignore_case else gazetteer()[form]
         if code is None or (not ignore_case and _names_an_institution(text, m.start(), m.end())):
             continue
