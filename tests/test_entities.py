@@ -606,3 +606,21 @@ def test_la_and_nyc_are_american_but_not_la_in_a_capitals_title():
     assert codes("Wagon", body) == ("US",)
     assert codes("Wagon", body.replace("LA Auto", "Auto")) == ()  # two mentions of a long story
     assert codes("DE LA RUE RAISES PROFIT", "The De La Rue Co. Plc said profit rose.") == ()
+
+
+def test_attorneys_districts_and_an_institutions_field_before_the_role():
+    when = "2019-11-20"
+    for body in ("U.S. Attorney for the Southern District of New York Geoffrey Berman said the charges stand.",
+                 "Geoffrey Berman, the U.S. attorney in Manhattan, said the charges stand.",
+                 "US Attorney Geoffrey Berman said the charges stand."):
+        assert officials("Charges", body, published=when) == {("Geoffrey Berman", "US Attorney", "US")}
+    assert officials("Iran", "EU foreign policy chief Federica Mogherini said.", published=when) == {
+        ("Federica Mogherini", "EU Foreign Policy Chief", "")}
+    # clause words after an institution are no field of it
+    body = "The European Community Commission today appointed its spokesman Hugo Paemen."
+    assert all("Today" not in o[1] for o in officials("EC", body, year=1987))
+
+
+def test_a_past_office_in_the_text_does_not_hide_the_current_one():
+    body = "WASHINGTON, March 3 - Former Senate majority leader Howard Baker took over the staff."
+    assert ("Howard Baker", "White House Chief of Staff", "US") in officials("Baker", body, year=1987)

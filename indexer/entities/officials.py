@@ -318,6 +318,12 @@ def _patterns() -> dict:
                                      r"state|province|provincial|country|region|county)['\u2019]s\s+(?:[a-z][\w-]*\s+){0,5}"
                                      r"(?:centre|center|agency|bureau|department|commission|ministry|authority|"
                                      r"office|council|administration|police|committee|directorate)(?![\w-])"),
+        "district": re.compile(r"\s+for\s+the\s+(?:(?:Southern|Northern|Eastern|Western|Central|Middle)\s+)?"
+                               r"District\s+of\s+"),
+        # "EU foreign policy chief Federica Mogherini", "UN human rights chief": an institution,
+        # then up to three lower-case words of its field
+        "institution_topic_before": re.compile(rf"(?:^|(?<=[\s(]))(?P<inst>{insts})(?:['\u2019]s)?\s+"
+                                               rf"(?P<topic>(?:[a-z][a-z-]*\s+){{1,3}})$"),
         "modifier_before": re.compile(rf"\b{_MODIFIER}\s+$"),
         "institution_before": re.compile(rf"(?:^|(?<=[\s(])|(?<=\b[Tt]hen-)|(?<=\b[Ee]x-))(?P<inst>{insts})(?:['\u2019]s)?\s+$"),
         # "president of the World Bank", "a Ukraine specialist on the National Security Council",
@@ -481,6 +487,11 @@ def _qualifier(text: str, start: int, mention_ends: dict[int, Mention]) -> tuple
     st = _STATE_BEFORE.search(text, max(0, start - 30), start)
     if st:  # "state schools Superintendent Jennifer McCormick": a state's office, of the story's country
         return "", "", st.start()
+    t = p["institution_topic_before"].search(text, max(0, start - 60), start)
+    if t and not any(w in _NOT_TOPIC or w.endswith(("ed", "ly")) for w in t.group("topic").split()):
+        inst = t.group("inst")
+        country = data()["institutions"][inst] or (_countries.gazetteer().get(inst) or "")
+        return f"{inst} {_title(t.group('topic'))}", country, _institutions_start(text, t.start("inst"))
     a = _ACRONYM_BEFORE.search(text, max(0, start - 12), start)
     if a:  # "CPUC President Marybel Batjer", the text having named the California Public Utilities Commission
         country = _text_acronyms(text).get(a.group("acr"))
@@ -498,6 +509,11 @@ def _institutions_start(text: str, at: int) -> int:
     return at
 
 
+# words after an institution that start a clause, not its field: "the EU and the chief ..."
+_NOT_TOPIC = {"and", "or", "but", "the", "a", "an", "of", "to", "in", "on", "at", "for", "with", "by", "from",
+              "said", "says", "is", "was", "has", "had", "will", "would", "also", "as", "that", "which", "who",
+              "its", "his", "her", "their", "today", "yesterday", "tomorrow", "next", "last", "this", "week",
+              "vice", "deputy", "acting", "assistant", "chief", "new", "former", "top", "senior"}
 _STATE_BEFORE = re.compile(r"(?<![\w-])(?:state|State)\s+(?:(?:schools?|education|health|elections|"
                            r"public|finance|police)\s+)?$")
 _ACRONYM_BEFORE = re.compile(r"(?<![\w.-])(?P<acr>[A-Z]{2,6})(?:['\u2019]s)?\s+$")
@@ -636,6 +652,11 @@ def find(text: str, mentions: list[Mention], main_country: str, year: int | None
                 if to.group("inst") or place:
                     rend = to.end("inst") if to.group("inst") else place.end
                     dest = "" if to.group("inst") else place.code
+        if role.lower().endswith("attorney"):  # "U.S. Attorney for the Southern District of New York Geoffrey Berman"
+            district = p["district"].match(text, rend)
+            place = starts.get(district.end()) if district else None
+            if place and p["name_after"].match(text, place.end):
+                rend = place.end
         after = p["name_after"].match(text, rend)
         if after:
             span, appos = (after.start("name"), after.end("name")), False
@@ -839,7 +860,9 @@ def _merge(raw, text: str, mentions, main_country: str, line_country: str,
         if d:
             role, country = canonical_role(d[1][0].removeprefix("former ")), d[1][1]
             role = f"former {role}" if d[1][0].startswith("former ") else role
-        elif k and not f.role.startswith("former "):
+        elif k and (not f.role.startswith("former ") or canonical_role(f.role[7:]) != canonical_role(k["role"])):
+            # the table's office in that year, also over a past one the text names: "former
+            # Senate majority leader Howard Baker" in 1987 is the White House Chief of Staff
             role, country = canonical_role(k["role"]), k["country"]
         elif k:  # "former President Carter" in a text: the text's word wins over the table
             role, country = f.role, f.country or k["country"]
