@@ -624,3 +624,7 @@ def test_attorneys_districts_and_an_institutions_field_before_the_role():
 def test_a_past_office_in_the_text_does_not_hide_the_current_one():
     body = "WASHINGTON, March 3 - Former Senate majority leader Howard Baker took over the staff."
     assert ("Howard Baker", "White House Chief of Staff", "US") in officials("Baker", body, year=1987)
+
+
+def test_brexit_is_britains():
+    assert codes("Brexit deal", "Boris Johnson said the deal would pass.") == ("GB",)
