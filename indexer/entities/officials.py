@@ -3,7 +3,14 @@
 Found by
 - a role before a name: "Israeli Defense Minister Yoav Gallant", "President Reagan",
   "Pentagon Spokesman Maj.-Gen. Patrick Ryder", "U.S. Trade Representative Clayton Yeutter";
-- an appositive: "Kiichi Miyazawa, the finance minister,";
+- an appositive: "Kiichi Miyazawa, the finance minister,", "Steve Clarke, deputy associate
+  administrator for exploration in NASA's science mission directorate,";
+- an appointment: "Chad Wolf has been named new DHS acting secretary";
+- an aide's principal: "Jennifer Williams, a top national security aide to Vice President Pence"
+  (the aide takes the principal's country);
+- an institution the text names in full and then by acronym ("CPUC President Marybel Batjer"),
+  or a public body in lower case after a place ("deputy director of Inner Mongolia's disease
+  prevention and control centre");
 - the small list of well-known officials in data/officials.json (full names, and
   surnames marked "bare" such as "Reagan" or "Biden").
 Later mentions by surname ("Austin", "Gallant") or by title ("the minister", "the
