@@ -1,18 +1,22 @@
 """Typesense search time with our client-side work as it was and as it is.
 
-Two costs of the Typesense backend are ours, not the server's:
+Three costs of the Typesense backend are ours, not the server's:
 
 - ranking builds a ``Doc`` per candidate (indexer/engine/typesense_rank.py); it
   used to count every term of every candidate (a Counter per field, its keys
   decoded from ``term_key``); now only the query words it is asked for;
 - collapsing stories used to read every match's id, story and date (pages of
   250); now a ``story`` facet names the stories with two or more matches and only
-  their documents are read (``TypesenseBackend._stories``).
+  their documents are read (``TypesenseBackend._stories``);
+- the "not found" words of a relaxed query were counted with a search asking one
+  hit and one value per facet (so ranking fetched candidates' text, and every
+  facet was counted, for each word); now with no hit and no facet.
 
 This times ``SearchService.search`` (every facet, the timeline, snippets, the
 missing-words counts, as the API calls it) over the 100 core queries
 (queries_core.txt) on Reuters, one 1-node cluster, three variants in turns within
-one run (before: both old; ``doc``: the new Doc only; now: both new), ``--passes``
+one run (before: all old; ``doc``: the new Doc only; ``stories``: the new Doc and
+collapsing; now: all new), ``--passes``
 each after one untimed warm-up pass each, and checks that all give the same hits,
 totals and stories.
 
@@ -39,7 +43,12 @@ import parity_engines as pe  # noqa: E402
 from _baseline import load_queries  # noqa: E402
 
 from indexer import DataDir, SearchRequest, SearchService, pipeline  # noqa: E402
+from indexer.engine import EngineQuery  # noqa: E402
 from indexer.engine import typesense_query as tq  # noqa: E402
+from indexer.errors import NewsdeskError  # noqa: E402
+from indexer.query import Word  # noqa: E402
+from indexer.query import words as query_words  # noqa: E402
+from indexer.search import MISSING_CHECKED, _day_end, _day_start  # noqa: E402
 from indexer.engine import typesense_rank as rank  # noqa: E402
 from indexer.engine.typesense_backend import TypesenseBackend  # noqa: E402
 from indexer.engine.typesense_query import TEXT_FIELDS, term_of  # noqa: E402
@@ -78,6 +87,28 @@ def read_every_story(self, filter_by: str, strict: str | None, total: int) -> tu
     return len(groups), copies, tq.ids_filter(hidden, negate=True)
 
 
+def missing_words_one_hit(self, req) -> list[str]:
+    """``SearchService._missing_words`` before: each word asked one hit and one value
+    per facet."""
+    missing, seen = [], set()
+    for word in query_words(req.query):
+        if word.lower() in seen:
+            continue
+        if len(seen) >= MISSING_CHECKED:
+            break
+        seen.add(word.lower())
+        try:
+            found = self.engine.search(EngineQuery(
+                query=Word(word), filters=req.filters(),
+                date_from=_day_start(req.date_from), date_to=_day_end(req.date_to),
+                limit=1, facet_limit=1, timeline=False)).total
+        except NewsdeskError:
+            continue
+        if not found:
+            missing.append(word)
+    return missing
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work-dir", type=Path, default=pe.DEFAULT_WORK)
@@ -86,9 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work_dir.resolve()
     data = pe.prepare(work, False)
     clusters = be.Clusters(work)
-    current, stories = rank.Doc, TypesenseBackend._stories
-    variants = {"before": (CounterDoc, read_every_story), "doc": (current, read_every_story),
-                "now": (current, stories)}
+    current, stories, missing = rank.Doc, TypesenseBackend._stories, SearchService._missing_words
+    variants = {"before": (CounterDoc, read_every_story, missing_words_one_hit),
+                "doc": (current, read_every_story, missing_words_one_hit),
+                "stories": (current, stories, missing_words_one_hit),
+                "now": (current, stories, missing)}
     try:
         found = clusters.start(1)
         ts = DataDir(data, found.engine_url)
@@ -98,8 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         ms: dict[str, list[float]] = {k: [] for k in variants}
         hits: dict[str, list] = {}
         for round_ in range(args.passes + 1):
-            for label, (cls, collapse) in variants.items():
-                rank.Doc, TypesenseBackend._stories = cls, collapse
+            for label, (cls, collapse, words) in variants.items():
+                rank.Doc, TypesenseBackend._stories, SearchService._missing_words = cls, collapse, words
                 got = []
                 for req in requests:
                     started = time.perf_counter()
@@ -107,19 +140,20 @@ def main(argv: list[str] | None = None) -> int:
                     if round_:
                         ms[label].append((time.perf_counter() - started) * 1000)
                     got.append(([(h.id, h.versions) for h in result.hits], result.total,
-                                result.stories))
+                                result.stories, result.missing_words))
                 hits[label] = got
-        rank.Doc, TypesenseBackend._stories = current, stories
+        rank.Doc, TypesenseBackend._stories, SearchService._missing_words = current, stories, missing
         same = sum(len(set(map(repr, answers))) == 1 for answers in zip(*hits.values()))
         for label, values in ms.items():
             values.sort()
             print(f"{label:8} p50 {statistics.median(values):7.1f} ms  "
                   f"p95 {values[int(0.95 * (len(values) - 1))]:7.1f} ms  "
                   f"sum {sum(values) / args.passes / 1000:6.2f} s per pass")
-        print(f"same hits, versions, totals and stories in {same} of {len(requests)} queries")
+        print(f"same hits, versions, totals, stories and missing words in {same} of "
+              f"{len(requests)} queries")
         service.engine.close()
     finally:
-        rank.Doc, TypesenseBackend._stories = current, stories
+        rank.Doc, TypesenseBackend._stories, SearchService._missing_words = current, stories, missing
         clusters.close()
     return 0
 

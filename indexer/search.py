@@ -359,9 +359,9 @@ class SearchService:
     def _missing_words(self, req: SearchRequest) -> list[str]:
         """The query's words that no article (given the same filters and dates) contains.
 
-        One small count per distinct word (a single hit, one facet value, no
-        timeline); only asked when the result is relaxed, to say why, and only of
-        the first ``MISSING_CHECKED`` distinct words.
+        One count per distinct word (no hit, no facet, no timeline: on Typesense a
+        hit to rank would fetch candidates' text); only asked when the result is
+        relaxed, to say why, and only of the first ``MISSING_CHECKED`` distinct words.
         """
         missing, seen = [], set()
         for word in query_words(req.query):
@@ -374,7 +374,7 @@ class SearchService:
                 found = self.engine.search(EngineQuery(
                     query=Word(word), filters=req.filters(),
                     date_from=_day_start(req.date_from), date_to=_day_end(req.date_to),
-                    limit=1, facet_limit=1, timeline=False)).total
+                    limit=0, facet_limit=0, timeline=False)).total
             except NewsdeskError:  # a word the engine cannot search alone (a stop word)
                 continue
             if not found:

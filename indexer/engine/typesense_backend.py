@@ -336,9 +336,11 @@ class TypesenseBackend:
                             f"published:<={int(r.date_to.timestamp())}" if r.date_to else "")
         everything = tq.both(base, dates, *chosen.values())
         limit = ALL_VALUES
+        counted = chosen if r.facet_limit != 0 else {}   # facet_limit 0: a count, no facets
         searches = [{"filter_by": everything, "per_page": 0, "max_facet_values": limit,
-                     "facet_by": ",".join(FIELD[n] for n in FACETS if n not in chosen)}]
-        for n in chosen:
+                     "facet_by": ",".join(FIELD[n] for n in FACETS if n not in chosen)
+                     if r.facet_limit != 0 else ""}]
+        for n in counted:
             searches.append({"filter_by": tq.both(base, dates, *(f for o, f in chosen.items() if o != n)),
                              "per_page": 0, "facet_by": FIELD[n], "max_facet_values": limit})
         if relaxed:
@@ -351,10 +353,10 @@ class TypesenseBackend:
             searches.append({"filter_by": strict, "per_page": 0})
         found = self._multi([{k: v for k, v in s.items() if v != ""} for s in searches])
         total = found[0]["found"]
-        facet_counts = {n: _facet(found[0], FIELD[n], r.facet_limit) for n in FACETS if n not in chosen}
-        for i, n in enumerate(chosen, 1):
+        facet_counts = {n: _facet(found[0], FIELD[n], r.facet_limit) for n in FACETS}
+        for i, n in enumerate(counted, 1):
             facet_counts[n] = _facet(found[i], FIELD[n], r.facet_limit)
-        at = 1 + len(chosen)
+        at = 1 + len(counted)
         all_words = None
         if searching:
             all_words = found[at]["found"] if relaxed else total
@@ -371,7 +373,7 @@ class TypesenseBackend:
         if r.collapse and total:
             stories, copies, hidden = self._stories(everything, strict_all if relaxed else None, total)
             listed = stories
-        if total and r.offset < listed:
+        if total and r.offset < listed and r.limit > 0:
             everything = tq.both(everything, hidden)
             strict_all = tq.both(strict_all, hidden)
             rest = tq.both(everything, tq.render(tree, ids, negate=True)) if relaxed else ""
