@@ -230,3 +230,24 @@ def test_each_commit_saves_its_own_snapshot_and_drops_the_older(data_dir):
     assert "a5" not in ids(svc) and "a5" not in ids(fresh(data_dir))
     after = _saved(data_dir)
     assert len(after) == 1 and after != before
+
+
+def test_the_saved_speller_answers_in_a_process_with_another_hash_seed(data_dir):
+    """index saved the speller; a new process (another PYTHONHASHSEED) loads it, and its
+    suggestions are those of a speller built in place."""
+    import os
+    import subprocess
+    import sys
+
+    gen = current_generation(data_dir.index_root)
+    assert list(gen.glob("speller-*.npz"))
+    built = fresh(data_dir).search(SearchRequest.from_params({"q": "invasoin", "as_typed": "1"}))
+    code = ("import sys; from indexer import DataDir, SearchRequest, SearchService; "
+            "from indexer.engine.caches import Speller; Speller.load = None; "
+            "svc = SearchService(DataDir.resolve(sys.argv[1])); "
+            "print(svc.search(SearchRequest.from_params({'q': 'invasoin', 'as_typed': '1'}))"
+            ".suggestion)")
+    out = subprocess.run([sys.executable, "-c", code, str(data_dir.root)], check=True,
+                         capture_output=True, text=True,
+                         env={**os.environ, "PYTHONHASHSEED": "4242"}).stdout.strip()
+    assert built.suggestion == "invasion" and out == "invasion"

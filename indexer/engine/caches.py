@@ -447,8 +447,19 @@ class Snapshot:
         if self._speller is None:
             with self._speller_lock:
                 if self._speller is None:
-                    self._speller = Speller.load(self.searcher.reader())
+                    self._speller = self._load_speller()
         return self._speller
+
+    def _load_speller(self) -> Speller:
+        """The saved speller of this TOC generation, else one built and saved."""
+        folder = Path(self.storage.folder)
+        found = load_saved(folder, self.toc.generation, self.size, kind="speller")
+        if found is not None:
+            return Speller.from_arrays(found)
+        speller = Speller.load(self.searcher.reader())
+        save_saved(folder, self.toc.generation, speller.arrays(), {"size": self.size},
+                   kind="speller")
+        return speller
 
     def postings(self, field_name: str, text: str) -> Postings:
         """A term's live postings and idf, from the byte-bounded LRU cache."""

@@ -196,7 +196,9 @@ def update(root: Path, store_hashes: dict[str, str], fetch) -> WriteReport:
 
 def _open_once(gen: Path) -> None:
     """Open the new index as a reader would, once: this proves it readable before it is
-    swapped in, and saves its snapshot's columns (engine/saved.py) so the first search
-    process need not build them."""
+    swapped in, and saves its snapshot's columns and its speller (engine/saved.py) so
+    no search process need build them."""
     from .caches import Generation
-    Generation(gen).close()
+    opened = Generation(gen)
+    opened.warm()
+    opened.close()

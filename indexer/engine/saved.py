@@ -6,7 +6,9 @@ a few hundred thousand articles, paid by every new process (``newsdesk search``,
 each ``serve`` process) before its first answer.  The first process to build a TOC
 generation's snapshot writes those arrays to ``snapshot-<generation>.npz`` in the
 generation folder (a temporary name, then ``os.replace``); later processes load
-them instead.  The file is keyed by the TOC generation, which changes on every
+them instead.  The did-you-mean index (``speller.Speller``, built in the background
+after opening: seconds at 100k articles, in every process) is saved the same way,
+as ``speller-<generation>.npz``.  The file is keyed by the TOC generation, which changes on every
 commit (additions and deletions alike), so a saved file never describes other
 segments than its own; files of older TOC generations are removed when a newer
 one is saved.
@@ -25,18 +27,17 @@ from pathlib import Path
 import numpy as np
 
 LAYOUT = 1  # bump when the saved arrays change meaning
-_PREFIX = "snapshot-"
 
 
-def path_for(folder: Path, generation: int) -> Path:
-    return folder / f"{_PREFIX}{generation}.npz"
+def path_for(folder: Path, generation: int, kind: str = "snapshot") -> Path:
+    return folder / f"{kind}-{generation}.npz"
 
 
-def load(folder: Path, generation: int, size: int) -> dict | None:
+def load(folder: Path, generation: int, size: int, kind: str = "snapshot") -> dict | None:
     """The arrays saved for ``generation`` (``{name: array}`` plus ``"meta"``), or None
     when there are none, or they are unreadable, or not for ``size`` docs."""
     try:
-        with np.load(path_for(folder, generation), allow_pickle=False) as found:
+        with np.load(path_for(folder, generation, kind), allow_pickle=False) as found:
             arrays = {name: found[name] for name in found.files}
         meta = json.loads(str(arrays.pop("meta")))
     except (OSError, ValueError, KeyError, EOFError):
@@ -48,9 +49,11 @@ def load(folder: Path, generation: int, size: int) -> dict | None:
     return {**arrays, "meta": meta}
 
 
-def save(folder: Path, generation: int, arrays: dict[str, np.ndarray], meta: dict) -> bool:
-    """Write ``arrays`` and ``meta`` for ``generation``; False if the folder refused."""
-    target = path_for(folder, generation)
+def save(folder: Path, generation: int, arrays: dict[str, np.ndarray], meta: dict,
+         kind: str = "snapshot") -> bool:
+    """Write ``arrays`` and ``meta`` for ``generation``; False if the folder refused.
+    ``kind`` names the file: ``snapshot`` (the columns) or ``speller``."""
+    target = path_for(folder, generation, kind)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with open(temp, "wb") as f:
@@ -62,9 +65,9 @@ def save(folder: Path, generation: int, arrays: dict[str, np.ndarray], meta: dic
         except OSError:
             pass
         return False
-    for old in folder.glob(f"{_PREFIX}*.npz"):
+    for old in folder.glob(f"{kind}-*.npz"):
         try:
-            if int(old.name[len(_PREFIX):-4]) < generation:
+            if int(old.name[len(kind) + 1:-4]) < generation:
                 old.unlink()
         except (ValueError, OSError):
             pass

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -10,6 +11,11 @@ RARE = 10  # a query word in fewer articles than this may be a misspelling
 
 _WORD = re.compile(r"(?<![:\w])([^\W\d_]{3,})(?![:\w])")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+
+def _key(text: str) -> int:
+    """A stable hash (Python's ``hash`` is salted per process, and the index is saved)."""
+    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
 
 
 def _deletes(word: str) -> set[str]:
@@ -39,7 +45,9 @@ class Speller:
 
     Compact: the words in one list, their frequencies in a numpy array, and the
     delete index as two parallel arrays sorted by the deletion's hash (a
-    dictionary of lists of strings held ~65 MB at 300k articles).  A hash
+    dictionary of lists of strings held ~65 MB at 300k articles).  The hash is
+    CRC-32, the same in every process, so the arrays can be saved with the
+    snapshot (engine/saved.py) and loaded by the next process.  A hash
     collision can only add a candidate, which must still be within two edits.
     """
 
@@ -59,15 +67,27 @@ class Speller:
         for i, word in enumerate(words):
             if len(word) >= 3 and word.isalpha():
                 found = _deletes(word) | {word}
-                keys.extend(map(hash, found))
+                keys.extend(map(_key, found))
                 owners.extend([i] * len(found))
         keys_a = np.fromiter(keys, dtype=np.int64, count=len(keys))
         owners_a = np.fromiter(owners, dtype=np.int32, count=len(owners))
         order = np.argsort(keys_a, kind="stable")
         return cls(words, freq, keys_a[order], owners_a[order])
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """What :meth:`from_arrays` needs (words as one newline-joined UTF-8 array)."""
+        text = "\n".join(self.words).encode("utf-8", "surrogatepass")
+        return {"words": np.frombuffer(text, dtype=np.uint8), "freq": self.freq,
+                "keys": self._keys, "owners": self._owners}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Speller:
+        text = arrays["words"].tobytes().decode("utf-8", "surrogatepass")
+        words = text.split("\n") if text else []
+        return cls(words, arrays["freq"], arrays["keys"], arrays["owners"])
+
     def _candidates(self, key: str) -> np.ndarray:
-        h = hash(key)
+        h = _key(key)
         lo = np.searchsorted(self._keys, h, side="left")
         hi = np.searchsorted(self._keys, h, side="right")
         return self._owners[lo:hi]
