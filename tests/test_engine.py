@@ -251,3 +251,15 @@ def test_the_saved_speller_answers_in_a_process_with_another_hash_seed(data_dir)
                          capture_output=True, text=True,
                          env={**os.environ, "PYTHONHASHSEED": "4242"}).stdout.strip()
     assert built.suggestion == "invasion" and out == "invasion"
+
+
+def test_saving_a_snapshot_removes_what_older_ones_left(tmp_path):
+    import numpy as np
+
+    from indexer.engine import saved
+    (tmp_path / ".snapshot-1.npz.99.tmp").write_bytes(b"torn")
+    saved.save(tmp_path, 1, {"a": np.arange(3)}, {"size": 3})
+    saved.save(tmp_path, 2, {"a": np.arange(4)}, {"size": 4})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["snapshot-2.npz"]
+    assert saved.load(tmp_path, 2, 4)["a"].tolist() == [0, 1, 2, 3]
+    assert saved.load(tmp_path, 2, 5) is None        # not for this many docs

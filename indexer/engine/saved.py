@@ -71,4 +71,10 @@ def save(folder: Path, generation: int, arrays: dict[str, np.ndarray], meta: dic
                 old.unlink()
         except (ValueError, OSError):
             pass
+    for torn in folder.glob(f".{kind}-*.npz.*.tmp"):  # left by a process killed mid-write
+        try:
+            if int(torn.name[len(kind) + 2:].split(".", 1)[0]) < generation:
+                torn.unlink()
+        except (ValueError, OSError):
+            pass
     return True
