@@ -75,9 +75,10 @@ def shingles(title: str, body: str) -> set[bytes]:
             for i in range(max(0, len(words) - SHINGLE + 1))}
 
 
-def signature(title: str, body: str) -> np.ndarray | None:
-    """The MinHash of the article's shingles; None when it is too short to compare."""
-    grams = shingles(title, body)
+def signature(title: str, body: str, grams: set[bytes] | None = None) -> np.ndarray | None:
+    """The MinHash of the article's shingles (``grams``, if already made); None when it
+    is too short to compare."""
+    grams = shingles(title, body) if grams is None else grams
     if len(grams) < MIN_SHINGLES:
         return None
     from datasketch import MinHash  # here, not at the top: it imports scipy (0.4 s), which
@@ -195,11 +196,12 @@ class Stories:
             window = _Window(self.db, times)
             grams = _Shingled(fetch)
             for article in incoming:
-                sig = signature(article.title, article.body)
+                own = shingles(article.title, article.body)
+                sig = signature(article.title, article.body, own)
                 t = _timestamp(article)
                 best = None
                 if sig is not None:
-                    grams.keep(article)
+                    grams.keep(article, own)
                     scored = [(similarity(sig, csig), c, cstory)
                               for c, csig, cstory in window.candidates(sig, t)]
                     scored = [(j, cstory) for j, c, cstory in scored if j >= THRESHOLD or (
@@ -305,12 +307,12 @@ class _Shingled:
     def __init__(self, fetch, size: int = 2048):
         self.fetch, self.size, self.sets = fetch, size, {}
 
-    def keep(self, article: Article) -> None:
+    def keep(self, article: Article, grams: set[bytes] | None = None) -> None:
         if article.id in self.sets:
             return
         if len(self.sets) >= self.size:
             self.sets.pop(next(iter(self.sets)))
-        self.sets[article.id] = shingles(article.title, article.body)
+        self.sets[article.id] = shingles(article.title, article.body) if grams is None else grams
 
     def get(self, article_id: str) -> set[bytes]:
         if article_id not in self.sets:
